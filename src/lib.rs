@@ -1,0 +1,21 @@
+//! # kyso — ký số
+//!
+//! Sign and verify PDF (PAdES, PKCS#7) and XML (XMLDSig, XAdES) documents with X.509
+//! certificates, with the profiles of Vietnamese e-government and e-invoicing.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod policy;
+pub mod report;
+
+pub mod cms;
+pub mod crypto;
+pub mod pdf;
+pub mod pki;
+pub mod xml;
+
+pub use crypto::{DigestAlgorithm, Hasher};
+pub use error::{Error, Format, Result};
+pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
+pub use report::{Indication, SubIndication, ValidationReport};

@@ -1,0 +1,1 @@
+//! pdf (in progress).

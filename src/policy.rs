@@ -1,0 +1,137 @@
+//! Policies: what a verifier accepts and what a signer may produce.
+//!
+//! A policy is one plain value handed down through every layer; kyso has no global settings.
+//! The defaults are the safe ones; loosening a rule takes a named field.
+
+use time::OffsetDateTime;
+
+use crate::crypto::DigestAlgorithm;
+
+/// What "revocation status unknown" means during verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationMode {
+    /// Unknown status makes the signature INDETERMINATE (TRY_LATER).
+    Require,
+    /// Check what is available; unknown status is a warning.
+    #[default]
+    Soft,
+    /// Do not check revocation at all.
+    Off,
+}
+
+/// How weak (but still widely deployed) algorithms such as SHA-1 are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeakAlgorithms {
+    /// Accept with a `weak_algorithm` warning. Vietnamese CAs issued SHA-1 certificates as late
+    /// as 2022, so this is the default.
+    #[default]
+    Warn,
+    /// Treat as CRYPTO_CONSTRAINTS_FAILURE.
+    Reject,
+}
+
+/// Resource limits applied to untrusted input. Every parser loop and allocation in kyso is
+/// bounded by one of these.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest document accepted, in bytes.
+    pub max_document_bytes: u64,
+    /// Largest decompressed stream (PDF object streams, xref streams), in bytes.
+    pub max_decompressed_bytes: u64,
+    /// Deepest nesting of PDF objects or XML elements.
+    pub max_nesting: u32,
+    /// Most XML nodes in one document.
+    pub max_xml_nodes: u32,
+    /// Most attributes on one XML element.
+    pub max_xml_attributes: u32,
+    /// Most references in one XML signature.
+    pub max_references: u32,
+    /// Most transforms in one XML reference.
+    pub max_transforms: u32,
+    /// Most PDF revisions (incremental updates) followed.
+    pub max_revisions: u32,
+    /// Most PDF objects in one cross-reference section.
+    pub max_pdf_objects: u32,
+    /// Longest certificate path built.
+    pub max_chain_length: u32,
+    /// Most signatures examined in one document.
+    pub max_signatures: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_document_bytes: 4 << 30,
+            max_decompressed_bytes: 256 << 20,
+            max_nesting: 64,
+            max_xml_nodes: 5_000_000,
+            max_xml_attributes: 256,
+            max_references: 30,
+            max_transforms: 5,
+            max_revisions: 1_000,
+            max_pdf_objects: 10_000_000,
+            max_chain_length: 8,
+            max_signatures: 500,
+        }
+    }
+}
+
+/// What a verifier accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidationPolicy {
+    /// The time at which certificates are validated; `None` means now.
+    pub validation_time: Option<OffsetDateTime>,
+    /// What unknown revocation status means.
+    pub revocation: RevocationMode,
+    /// Whether kyso may fetch OCSP responses and CRLs over the network.
+    pub online: bool,
+    /// How SHA-1 and other weak-but-common algorithms are treated.
+    pub weak_algorithms: WeakAlgorithms,
+    /// Treat a mismatch between the signer's tax code and the seller's tax code in an e-invoice
+    /// as a failure instead of a warning.
+    pub strict_tax_code: bool,
+    /// Resource limits on the input.
+    pub limits: Limits,
+}
+
+impl ValidationPolicy {
+    /// The validation time: the policy's, or now.
+    pub fn time(&self) -> OffsetDateTime {
+        self.validation_time.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+}
+
+/// What a signer may produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningPolicy {
+    /// Digest for the document and signed attributes. SHA-1 is refused.
+    pub digest: DigestAlgorithm,
+    /// The signing time written into the signature, and against which the signing
+    /// certificate's validity window is checked; `None` means now.
+    pub signing_time: Option<OffsetDateTime>,
+    /// Smallest RSA modulus accepted, in bits.
+    pub min_rsa_bits: usize,
+    /// Smallest elliptic-curve field, in bits.
+    pub min_ec_bits: usize,
+}
+
+impl Default for SigningPolicy {
+    fn default() -> Self {
+        SigningPolicy {
+            digest: DigestAlgorithm::Sha256,
+            signing_time: None,
+            min_rsa_bits: 2048,
+            min_ec_bits: 256,
+        }
+    }
+}
+
+impl SigningPolicy {
+    /// The signing time: the policy's, or now.
+    pub fn time(&self) -> OffsetDateTime {
+        self.signing_time.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+}

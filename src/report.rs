@@ -1,0 +1,313 @@
+//! Validation reports: plain data, serialised to the JSON contract of DESIGN.md.
+//!
+//! Field names are stable and snake_case; printing a report for people is the caller's job.
+
+use serde::{Deserialize, Serialize};
+
+/// The overall result of one signature or one document (ETSI EN 319 102-1 main indication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Indication {
+    /// Every check passed.
+    TotalPassed,
+    /// A check failed for certain: the signature is invalid.
+    TotalFailed,
+    /// The verifier could not decide (untrusted chain, missing revocation data, …).
+    Indeterminate,
+    /// The document holds no signature.
+    NoSignature,
+}
+
+impl Indication {
+    /// The CLI exit code / C ABI status of this indication.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Indication::TotalPassed => 0,
+            Indication::TotalFailed => 1,
+            Indication::Indeterminate => 2,
+            Indication::NoSignature => 3,
+        }
+    }
+
+    /// The worse of two indications, for combining signatures into a document result
+    /// (failed > indeterminate > no signature > passed).
+    pub fn worst(self, other: Indication) -> Indication {
+        fn rank(i: Indication) -> u8 {
+            match i {
+                Indication::TotalPassed => 0,
+                Indication::NoSignature => 1,
+                Indication::Indeterminate => 2,
+                Indication::TotalFailed => 3,
+            }
+        }
+        if rank(other) > rank(self) { other } else { self }
+    }
+}
+
+/// Why a signature is not TOTAL_PASSED (ETSI EN 319 102-1 sub-indications, plus kyso's
+/// `MODIFIED_AFTER_SIGNING` for disallowed PDF changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum SubIndication {
+    /// The signature's structure is broken or unsafe.
+    FormatFailure,
+    /// The signed data does not hash to the signed digest.
+    HashFailure,
+    /// The cryptographic signature does not verify.
+    SigCryptoFailure,
+    /// The signing certificate was revoked before the signing time.
+    Revoked,
+    /// The signing certificate is revoked and there is no proof the signature existed before.
+    RevokedNoPoe,
+    /// The signing certificate is expired and there is no proof the signature existed while
+    /// it was valid.
+    OutOfBoundsNoPoe,
+    /// The signing certificate is not yet valid.
+    NotYetValid,
+    /// No path to a trust anchor could be built.
+    NoCertificateChainFound,
+    /// A path exists but violates a constraint (basic constraints, key usage, …).
+    ChainConstraintsFailure,
+    /// An algorithm or key size is not allowed by the policy.
+    CryptoConstraintsFailure,
+    /// The signing certificate named by the signature is not in it.
+    NoSigningCertificateFound,
+    /// Revocation status is required but could not be determined.
+    TryLater,
+    /// The signature uses something the verifier does not support.
+    SignedDataNotFound,
+    /// The PDF was changed after signing in a way the rules do not permit.
+    ModifiedAfterSigning,
+    /// A policy constraint (profile rule) is violated.
+    SigConstraintsFailure,
+}
+
+/// Which part of the file a PDF signature covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    /// The signature covers every byte of the file.
+    EntireFile,
+    /// The signature covers its whole revision; later revisions follow.
+    EntireRevision,
+    /// The signature covers less than its revision.
+    Partial,
+}
+
+/// What later revisions of a PDF did after a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modifications {
+    /// Nothing was appended.
+    None,
+    /// Only changes the rules permit.
+    Permitted,
+    /// Changes the rules do not permit.
+    NotPermitted,
+}
+
+/// Vietnamese identity values found in a certificate subject.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityReport {
+    /// Tax code (`MST:`), enterprise or branch.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub mst: Vec<String>,
+    /// Budget-unit code (`MNS:`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub mns: Vec<String>,
+    /// Citizen identity card number (`CCCD:`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub cccd: Vec<String>,
+    /// Old identity card number (`CMND:`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub cmnd: Vec<String>,
+    /// Passport number (`HC:`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub passport: Vec<String>,
+}
+
+/// The signer as the report shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerReport {
+    /// Subject as an RFC 4514 string.
+    pub subject: String,
+    /// Common name.
+    pub common_name: Option<String>,
+    /// Organization.
+    pub organization: Option<String>,
+    /// Vietnamese identity values.
+    pub identity: IdentityReport,
+    /// Issuer as an RFC 4514 string.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity (RFC 3339).
+    pub not_before: String,
+    /// End of validity (RFC 3339).
+    pub not_after: String,
+    /// SHA-256 of the certificate's DER, hex.
+    pub sha256: String,
+}
+
+/// A time-stamp on a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimestampReport {
+    /// The time the TSA attests (RFC 3339).
+    pub time: String,
+    /// The TSA's subject.
+    pub tsa: String,
+    /// The indication for the time-stamp token itself.
+    pub indication: Indication,
+}
+
+/// Revocation status of the signing certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationReport {
+    /// `good`, `revoked` or `unknown`.
+    pub status: RevocationStatus,
+    /// Where the answer came from (`embedded`, `ocsp`, `crl`, file name, URL), if anywhere.
+    pub source: Option<String>,
+}
+
+/// Revocation status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationStatus {
+    /// Not revoked.
+    Good,
+    /// Revoked.
+    Revoked,
+    /// Could not be determined.
+    Unknown,
+}
+
+/// What an XML reference actually digested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedReference {
+    /// The Reference URI as written.
+    pub uri: String,
+    /// The element digested: a path such as `/HDon/DLHDon[@Id='data']`, or `document`.
+    pub element: String,
+}
+
+/// The result for one signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureReport {
+    /// Identifier: the PDF field name or the XML Signature's Id / position.
+    pub id: String,
+    /// `PAdES-B-B`, `PKCS7`, `XMLDSig`, `XAdES-B-B`, …
+    pub level: String,
+    /// Main indication.
+    pub indication: Indication,
+    /// Sub-indication when not passed.
+    pub sub_indication: Option<SubIndication>,
+    /// The signer, when the signing certificate was found.
+    pub signer: Option<SignerReport>,
+    /// Signing time claimed by the signer (RFC 3339): reported, not trusted.
+    pub claimed_signing_time: Option<String>,
+    /// Signature time-stamp, if any.
+    pub timestamp: Option<TimestampReport>,
+    /// Digest algorithm of the document digest.
+    pub digest_algorithm: Option<String>,
+    /// Signature algorithm.
+    pub signature_algorithm: Option<String>,
+    /// Subjects of the validated chain, signer first.
+    pub chain: Vec<String>,
+    /// Revocation status of the signer.
+    pub revocation: Option<RevocationReport>,
+    /// PDF only: what the signature covers.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub coverage: Option<Coverage>,
+    /// PDF only: what happened after signing.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub modifications_after: Option<Modifications>,
+    /// XML only: what exactly was signed.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub signed_references: Vec<SignedReference>,
+    /// Warnings (weak algorithm, unknown revocation, tax-code mismatch, …).
+    pub warnings: Vec<String>,
+    /// Errors that led to the indication.
+    pub errors: Vec<String>,
+}
+
+impl SignatureReport {
+    /// A report with the given id and level and nothing decided yet (INDETERMINATE until the
+    /// checks say otherwise: fail closed).
+    pub fn new(id: impl Into<String>, level: impl Into<String>) -> Self {
+        SignatureReport {
+            id: id.into(),
+            level: level.into(),
+            indication: Indication::Indeterminate,
+            sub_indication: None,
+            signer: None,
+            claimed_signing_time: None,
+            timestamp: None,
+            digest_algorithm: None,
+            signature_algorithm: None,
+            chain: Vec::new(),
+            revocation: None,
+            coverage: None,
+            modifications_after: None,
+            signed_references: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Sets a failing result, keeping the first failure: the earliest cause is the one to
+    /// report, and a later check must not soften it.
+    pub fn fail(&mut self, indication: Indication, sub: SubIndication, error: impl Into<String>) {
+        self.errors.push(error.into());
+        let worse = self.indication.worst(indication);
+        if self.sub_indication.is_none() || worse != self.indication {
+            self.sub_indication = Some(sub);
+        }
+        self.indication = worse;
+    }
+}
+
+/// Document format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentFormat {
+    /// PDF.
+    Pdf,
+    /// XML.
+    Xml,
+}
+
+/// The result for one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    /// File name as given, if any.
+    pub file: Option<String>,
+    /// Document format.
+    pub format: DocumentFormat,
+    /// Worst indication over all signatures; NO_SIGNATURE when there is none.
+    pub indication: Indication,
+    /// One entry per signature, in document order.
+    pub signatures: Vec<SignatureReport>,
+}
+
+impl ValidationReport {
+    /// A report from its signatures; the document indication is derived, never set by hand.
+    pub fn new(format: DocumentFormat, signatures: Vec<SignatureReport>) -> Self {
+        let indication = signatures
+            .iter()
+            .map(|s| s.indication)
+            .reduce(Indication::worst)
+            .unwrap_or(Indication::NoSignature);
+        ValidationReport {
+            file: None,
+            format,
+            indication,
+            signatures,
+        }
+    }
+
+    /// The CLI exit code for this document.
+    pub fn exit_code(&self) -> i32 {
+        self.indication.exit_code()
+    }
+}
