@@ -40,7 +40,11 @@ impl Indication {
                 Indication::TotalFailed => 3,
             }
         }
-        if rank(other) > rank(self) { other } else { self }
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
     }
 }
 

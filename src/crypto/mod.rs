@@ -1,7 +1,14 @@
 //! Cryptography: digests, raw signature verification, keys and signers.
 //!
-//! Knows nothing of PDF, XML or certificates' meaning; it only computes.
+//! Knows nothing of PDF, XML or what a certificate means; it only computes.
 
+mod algorithm;
 mod digest;
+mod keys;
 
+pub use algorithm::{SignatureAlgorithm, SignatureScheme, oid};
 pub use digest::{DigestAlgorithm, Hasher};
+pub use keys::{KeyKind, PrivateKey, PublicKey, ecdsa_to_der, ecdsa_to_raw};
+mod signer;
+
+pub use signer::{KeyFileSigner, Signer, pem_certificates, read_pkcs12};

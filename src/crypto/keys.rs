@@ -1,0 +1,393 @@
+//! Public and private keys: parsing, verifying and signing raw digests.
+
+use der::Decode;
+use pkcs8::DecodePrivateKey;
+use spki::SubjectPublicKeyInfoRef;
+
+use super::DigestAlgorithm;
+use super::algorithm::{SignatureAlgorithm, SignatureScheme, oid};
+use crate::error::{Error, Format, Result};
+
+/// The type and size of a key, for policy checks and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KeyKind {
+    /// RSA with a modulus of `bits` bits.
+    Rsa {
+        /// Modulus size.
+        bits: usize,
+    },
+    /// ECDSA on a named curve of `bits` bits.
+    Ec {
+        /// Curve name: `P-256`, `P-384`.
+        curve: &'static str,
+        /// Field size.
+        bits: usize,
+    },
+}
+
+impl KeyKind {
+    /// Key size in bits.
+    pub fn bits(&self) -> usize {
+        match *self {
+            KeyKind::Rsa { bits } | KeyKind::Ec { bits, .. } => bits,
+        }
+    }
+}
+
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyKind::Rsa { bits } => write!(f, "RSA {bits}"),
+            KeyKind::Ec { curve, .. } => write!(f, "EC {curve}"),
+        }
+    }
+}
+
+/// A public key that verifies signatures over digests.
+#[derive(Clone, Debug)]
+pub enum PublicKey {
+    /// RSA.
+    Rsa(rsa::PublicKey),
+    /// ECDSA P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+fn key_err(e: impl std::fmt::Display) -> Error {
+    Error::malformed(Format::Key, e.to_string())
+}
+
+/// Reads an ECDSA signature written either as fixed-size `r‖s` or as DER.
+macro_rules! ecdsa_signature {
+    ($curve:ident, $bytes:expr) => {
+        $curve::ecdsa::Signature::from_slice($bytes)
+            .ok()
+            .or_else(|| $curve::ecdsa::Signature::from_der($bytes).ok())
+    };
+}
+
+impl PublicKey {
+    /// Parses a DER SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(key_err)?;
+        let key_bytes = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| key_err("public key bit string has unused bits"))?;
+        match spki.algorithm.oid {
+            oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
+                use pkcs1::DecodeRsaPublicKey;
+                let key = rsa::PublicKey::from_pkcs1_der(key_bytes)
+                    .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))?;
+                Ok(PublicKey::Rsa(key))
+            }
+            oid::EC_PUBLIC_KEY => {
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .ok_or_else(|| key_err("EC key without a named curve"))?
+                    .decode_as::<der::asn1::ObjectIdentifier>()
+                    .map_err(key_err)?;
+                match curve {
+                    oid::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                        .map(PublicKey::P256)
+                        .map_err(key_err),
+                    oid::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                        .map(PublicKey::P384)
+                        .map_err(key_err),
+                    other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
+                }
+            }
+            other => Err(Error::Unsupported(format!("public key algorithm {other}"))),
+        }
+    }
+
+    /// Type and size.
+    pub fn kind(&self) -> KeyKind {
+        use rsa::traits::PublicKeyParts;
+        match self {
+            PublicKey::Rsa(k) => KeyKind::Rsa {
+                bits: k.n().bit_width() as usize,
+            },
+            PublicKey::P256(_) => KeyKind::Ec {
+                curve: "P-256",
+                bits: 256,
+            },
+            PublicKey::P384(_) => KeyKind::Ec {
+                curve: "P-384",
+                bits: 384,
+            },
+        }
+    }
+
+    /// Verifies `signature` over `digest` (already hashed with `algorithm.digest`).
+    ///
+    /// `Ok(false)` means the signature is cryptographically wrong; `Err` means the question
+    /// could not be asked (wrong key type for the algorithm, digest of the wrong length).
+    /// ECDSA signatures are accepted as DER or as fixed-size `r‖s`.
+    pub fn verify_digest(
+        &self,
+        algorithm: SignatureAlgorithm,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<bool> {
+        if digest.len() != algorithm.digest.output_len() {
+            return Err(Error::InvalidOption(format!(
+                "digest of {} bytes for {}",
+                digest.len(),
+                algorithm.digest.name()
+            )));
+        }
+        use DigestAlgorithm as D;
+        match (self, algorithm.scheme) {
+            (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1v15) => Ok(match algorithm.digest {
+                D::Sha1 => k.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature),
+                D::Sha256 => k.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature),
+                D::Sha384 => k.pkcs1v15_verify_prehash::<sha2::Sha384>(digest, signature),
+                D::Sha512 => k.pkcs1v15_verify_prehash::<sha2::Sha512>(digest, signature),
+            }
+            .is_ok()),
+            (PublicKey::Rsa(k), SignatureScheme::RsaPss) => {
+                // Salt length is detected rather than assumed: signers differ (digest length,
+                // maximum, 32), and the salt does not affect security of verification.
+                let result = match algorithm.digest {
+                    D::Sha1 => k.verify(pss_auto::<sha1::Sha1>(), digest, signature),
+                    D::Sha256 => k.verify(pss_auto::<sha2::Sha256>(), digest, signature),
+                    D::Sha384 => k.verify(pss_auto::<sha2::Sha384>(), digest, signature),
+                    D::Sha512 => k.verify(pss_auto::<sha2::Sha512>(), digest, signature),
+                };
+                Ok(result.is_ok())
+            }
+            (PublicKey::P256(k), SignatureScheme::Ecdsa) => {
+                use ecdsa::signature::hazmat::PrehashVerifier;
+                let Some(sig) = ecdsa_signature!(p256, signature) else {
+                    return Ok(false);
+                };
+                Ok(k.verify_prehash(digest, &sig).is_ok())
+            }
+            (PublicKey::P384(k), SignatureScheme::Ecdsa) => {
+                use ecdsa::signature::hazmat::PrehashVerifier;
+                let Some(sig) = ecdsa_signature!(p384, signature) else {
+                    return Ok(false);
+                };
+                Ok(k.verify_prehash(digest, &sig).is_ok())
+            }
+            (key, scheme) => Err(Error::Unsupported(format!(
+                "{scheme:?} signature with a {} key",
+                key.kind()
+            ))),
+        }
+    }
+}
+
+/// PSS verification parameters that detect the salt length.
+fn pss_auto<D: sha2::Digest>() -> rsa::pss::Pss<D> {
+    rsa::pss::Pss {
+        salt_len: None,
+        ..rsa::pss::Pss::new()
+    }
+}
+
+/// Converts an ECDSA signature given as DER or `r‖s` into DER (for CMS).
+pub fn ecdsa_to_der(key: &PublicKey, signature: &[u8]) -> Result<Vec<u8>> {
+    match key {
+        PublicKey::P256(_) => {
+            ecdsa_signature!(p256, signature).map(|s| s.to_der().as_bytes().to_vec())
+        }
+        PublicKey::P384(_) => {
+            ecdsa_signature!(p384, signature).map(|s| s.to_der().as_bytes().to_vec())
+        }
+        PublicKey::Rsa(_) => return Ok(signature.to_vec()),
+    }
+    .ok_or_else(|| Error::Signer("not an ECDSA signature".into()))
+}
+
+/// Converts an ECDSA signature given as DER or `r‖s` into fixed-size `r‖s` (for XMLDSig).
+pub fn ecdsa_to_raw(key: &PublicKey, signature: &[u8]) -> Result<Vec<u8>> {
+    match key {
+        PublicKey::P256(_) => ecdsa_signature!(p256, signature).map(|s| s.to_bytes().to_vec()),
+        PublicKey::P384(_) => ecdsa_signature!(p384, signature).map(|s| s.to_bytes().to_vec()),
+        PublicKey::Rsa(_) => return Ok(signature.to_vec()),
+    }
+    .ok_or_else(|| Error::Signer("not an ECDSA signature".into()))
+}
+
+/// A private key held in memory (from a key file or PKCS#12).
+#[derive(Clone)]
+pub enum PrivateKey {
+    /// RSA.
+    Rsa(Box<rsa::PrivateKey>),
+    /// ECDSA P-256.
+    P256(p256::ecdsa::SigningKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKey({})", self.public_key().kind())
+    }
+}
+
+impl PrivateKey {
+    /// Parses a private key from PEM: PKCS#8 (`PRIVATE KEY`), encrypted PKCS#8 (`ENCRYPTED
+    /// PRIVATE KEY`, needs `password`), PKCS#1 (`RSA PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`).
+    /// Other PEM blocks in the text (certificates) are skipped.
+    pub fn from_pem(text: &[u8], password: Option<&str>) -> Result<Self> {
+        let blocks =
+            pem::parse_many(text).map_err(|e| Error::malformed(Format::Pem, e.to_string()))?;
+        for block in blocks {
+            let der = block.contents();
+            match block.tag() {
+                "PRIVATE KEY" => return Self::from_pkcs8_der(der),
+                "ENCRYPTED PRIVATE KEY" => {
+                    let password = password.ok_or(Error::WrongPassword)?;
+                    return Self::from_encrypted_pkcs8_der(der, password);
+                }
+                "RSA PRIVATE KEY" => {
+                    use pkcs1::DecodeRsaPrivateKey;
+                    return rsa::PrivateKey::from_pkcs1_der(der)
+                        .map(|k| PrivateKey::Rsa(Box::new(k)))
+                        .map_err(key_err);
+                }
+                "EC PRIVATE KEY" => return Self::from_sec1_der(der),
+                _ => continue,
+            }
+        }
+        Err(Error::malformed(Format::Pem, "no private key block"))
+    }
+
+    /// Parses an unencrypted PKCS#8 DER key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(key_err)?;
+        match info.algorithm.oid {
+            oid::RSA_ENCRYPTION | oid::RSASSA_PSS => rsa::PrivateKey::from_pkcs8_der(der)
+                .map(|k| PrivateKey::Rsa(Box::new(k)))
+                .map_err(key_err),
+            oid::EC_PUBLIC_KEY => {
+                let curve = info
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .ok_or_else(|| key_err("EC key without a named curve"))?
+                    .decode_as::<der::asn1::ObjectIdentifier>()
+                    .map_err(key_err)?;
+                match curve {
+                    oid::P256 => p256::ecdsa::SigningKey::from_pkcs8_der(der)
+                        .map(PrivateKey::P256)
+                        .map_err(key_err),
+                    oid::P384 => p384::ecdsa::SigningKey::from_pkcs8_der(der)
+                        .map(PrivateKey::P384)
+                        .map_err(key_err),
+                    other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
+                }
+            }
+            other => Err(Error::Unsupported(format!("private key algorithm {other}"))),
+        }
+    }
+
+    /// Parses an encrypted PKCS#8 DER key (PBES2).
+    pub fn from_encrypted_pkcs8_der(der: &[u8], password: &str) -> Result<Self> {
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der).map_err(key_err)?;
+        let plain = info.decrypt(password).map_err(|_| Error::WrongPassword)?;
+        Self::from_pkcs8_der(plain.as_bytes())
+    }
+
+    /// Parses a SEC1 `ECPrivateKey`.
+    pub fn from_sec1_der(der: &[u8]) -> Result<Self> {
+        let key = sec1::EcPrivateKey::from_der(der).map_err(key_err)?;
+        let curve = key
+            .parameters
+            .and_then(|p| p.named_curve())
+            .ok_or_else(|| key_err("SEC1 key without a named curve"))?;
+        match curve {
+            oid::P256 => p256::ecdsa::SigningKey::from_slice(key.private_key)
+                .map(PrivateKey::P256)
+                .map_err(key_err),
+            oid::P384 => p384::ecdsa::SigningKey::from_slice(key.private_key)
+                .map(PrivateKey::P384)
+                .map_err(key_err),
+            other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
+        }
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        match self {
+            PrivateKey::Rsa(k) => PublicKey::Rsa(k.to_public_key()),
+            PrivateKey::P256(k) => PublicKey::P256(*k.verifying_key()),
+            PrivateKey::P384(k) => PublicKey::P384(*k.verifying_key()),
+        }
+    }
+
+    /// DER SubjectPublicKeyInfo of the matching public key, to find the certificate that
+    /// belongs to this key.
+    pub fn public_key_spki_der(&self) -> Result<Vec<u8>> {
+        use spki::EncodePublicKey;
+        let doc = match self {
+            PrivateKey::Rsa(k) => k.to_public_key().to_public_key_der(),
+            PrivateKey::P256(k) => k.verifying_key().to_public_key_der(),
+            PrivateKey::P384(k) => k.verifying_key().to_public_key_der(),
+        }
+        .map_err(key_err)?;
+        Ok(doc.as_bytes().to_vec())
+    }
+
+    /// Signs a digest. RSA PKCS#1 v1.5 is deterministic; PSS and ECDSA use the system RNG
+    /// (ECDSA through RFC 6979 deterministic nonces). ECDSA output is DER.
+    pub fn sign_digest(&self, algorithm: SignatureAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        if digest.len() != algorithm.digest.output_len() {
+            return Err(Error::InvalidOption(
+                "digest length does not match its algorithm".into(),
+            ));
+        }
+        use DigestAlgorithm as D;
+        let signer_err = |e: rsa::Error| Error::Signer(e.to_string());
+        match (self, algorithm.scheme) {
+            (PrivateKey::Rsa(k), SignatureScheme::RsaPkcs1v15) => match algorithm.digest {
+                D::Sha1 => k.pkcs1v15_sign_prehash::<sha1::Sha1>(digest),
+                D::Sha256 => k.pkcs1v15_sign_prehash::<sha2::Sha256>(digest),
+                D::Sha384 => k.pkcs1v15_sign_prehash::<sha2::Sha384>(digest),
+                D::Sha512 => k.pkcs1v15_sign_prehash::<sha2::Sha512>(digest),
+            }
+            .map_err(signer_err),
+            (PrivateKey::Rsa(k), SignatureScheme::RsaPss) => match algorithm.digest {
+                D::Sha1 => k.pss_sign_prehash::<sha1::Sha1>(digest),
+                D::Sha256 => k.pss_sign_prehash::<sha2::Sha256>(digest),
+                D::Sha384 => k.pss_sign_prehash::<sha2::Sha384>(digest),
+                D::Sha512 => k.pss_sign_prehash::<sha2::Sha512>(digest),
+            }
+            .map_err(signer_err),
+            (PrivateKey::P256(k), SignatureScheme::Ecdsa) => {
+                use ecdsa::signature::hazmat::PrehashSigner;
+                let sig: p256::ecdsa::Signature = k
+                    .sign_prehash(digest)
+                    .map_err(|e| Error::Signer(e.to_string()))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            (PrivateKey::P384(k), SignatureScheme::Ecdsa) => {
+                use ecdsa::signature::hazmat::PrehashSigner;
+                let sig: p384::ecdsa::Signature = k
+                    .sign_prehash(digest)
+                    .map_err(|e| Error::Signer(e.to_string()))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            (key, scheme) => Err(Error::SigningRefused(format!(
+                "{scheme:?} with a {} key",
+                key.public_key().kind()
+            ))),
+        }
+    }
+
+    /// The signature algorithm this key makes by default for a digest (PKCS#1 v1.5 for RSA).
+    pub fn default_algorithm(&self, digest: DigestAlgorithm) -> SignatureAlgorithm {
+        let scheme = match self {
+            PrivateKey::Rsa(_) => SignatureScheme::RsaPkcs1v15,
+            PrivateKey::P256(_) | PrivateKey::P384(_) => SignatureScheme::Ecdsa,
+        };
+        SignatureAlgorithm { scheme, digest }
+    }
+}

@@ -1,0 +1,198 @@
+//! The [`Signer`] trait and the signer for keys held in files.
+//!
+//! Every place a key can live — a PKCS#12 file, a PEM key, a PKCS#11 token, a remote signing
+//! service — fits the same two questions: which certificates, and sign this digest.
+
+use der::{Decode, Encode};
+
+use super::{DigestAlgorithm, PrivateKey, SignatureAlgorithm, SignatureScheme};
+use crate::error::{Error, Format, Result};
+
+/// Something that signs digests with one certificate's key.
+///
+/// Implement this for a token or a remote service; kyso's signing functions call
+/// [`Signer::sign_digest`] exactly once per signature. A service that answers later (after
+/// the user confirms on a phone) uses the `prepare`/`finish` functions of each format instead.
+pub trait Signer {
+    /// DER certificates: the signing certificate first, then its issuers (root optional).
+    fn certificate_chain(&self) -> &[Vec<u8>];
+
+    /// The algorithm this signer uses for a given digest.
+    fn signature_algorithm(&self, digest: DigestAlgorithm) -> SignatureAlgorithm;
+
+    /// Signs a digest computed with `algorithm.digest`. RSA returns the PKCS#1 signature;
+    /// ECDSA may return DER or `r‖s` (kyso normalises).
+    fn sign_digest(&self, algorithm: SignatureAlgorithm, digest: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// A signer whose private key is in memory: from PKCS#12, or a PEM key plus certificates.
+///
+/// ```no_run
+/// use kyso::crypto::KeyFileSigner;
+/// let p12 = std::fs::read("fixtures/pki/business.p12")?;
+/// let signer = KeyFileSigner::from_pkcs12(&p12, "kyso-test")?;
+/// # Ok::<(), kyso::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct KeyFileSigner {
+    key: PrivateKey,
+    chain: Vec<Vec<u8>>,
+    rsa_scheme: SignatureScheme,
+}
+
+impl KeyFileSigner {
+    /// A signer from a key and certificates in any order; the certificate matching the key
+    /// goes first and the rest are ordered issuer after subject where they chain.
+    pub fn new(key: PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Self> {
+        let chain = order_chain(&key, certificates)?;
+        Ok(KeyFileSigner {
+            key,
+            chain,
+            rsa_scheme: SignatureScheme::RsaPkcs1v15,
+        })
+    }
+
+    /// Opens a PKCS#12 file (modern PBES2/AES with HMAC-SHA-256, or legacy 3DES/RC2 with
+    /// SHA-1 MAC).
+    pub fn from_pkcs12(data: &[u8], password: &str) -> Result<Self> {
+        let (key, certs) = read_pkcs12(data, password)?;
+        Self::new(key, certs)
+    }
+
+    /// A signer from a PEM private key (optionally encrypted) and PEM certificates (the
+    /// certificates may also be in the key's text).
+    pub fn from_pem(
+        key_pem: &[u8],
+        password: Option<&str>,
+        certificates_pem: &[u8],
+    ) -> Result<Self> {
+        let key = PrivateKey::from_pem(key_pem, password)?;
+        let mut certs = pem_certificates(certificates_pem)?;
+        if certs.is_empty() {
+            certs = pem_certificates(key_pem)?;
+        }
+        Self::new(key, certs)
+    }
+
+    /// Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys only; no effect on EC keys).
+    pub fn with_rsa_pss(mut self) -> Self {
+        self.rsa_scheme = SignatureScheme::RsaPss;
+        self
+    }
+
+    /// The private key.
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.key
+    }
+}
+
+impl Signer for KeyFileSigner {
+    fn certificate_chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    fn signature_algorithm(&self, digest: DigestAlgorithm) -> SignatureAlgorithm {
+        match self.key {
+            PrivateKey::Rsa(_) => SignatureAlgorithm {
+                scheme: self.rsa_scheme,
+                digest,
+            },
+            _ => self.key.default_algorithm(digest),
+        }
+    }
+
+    fn sign_digest(&self, algorithm: SignatureAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+        self.key.sign_digest(algorithm, digest)
+    }
+}
+
+/// DER certificates from PEM text; other blocks are skipped. Text with no PEM at all is
+/// tried as one DER certificate.
+pub fn pem_certificates(text: &[u8]) -> Result<Vec<Vec<u8>>> {
+    let blocks = pem::parse_many(text).map_err(|e| Error::malformed(Format::Pem, e.to_string()))?;
+    Ok(blocks
+        .into_iter()
+        .filter(|b| b.tag() == "CERTIFICATE" || b.tag() == "X509 CERTIFICATE")
+        .map(|b| b.into_contents())
+        .collect())
+}
+
+/// Reads the private key and every certificate of a PKCS#12 file.
+pub fn read_pkcs12(data: &[u8], password: &str) -> Result<(PrivateKey, Vec<Vec<u8>>)> {
+    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    let store = KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Raw).map_err(|e| {
+        use p12_keystore::error::Error as E;
+        match e {
+            E::MacError(_) | E::UnpadError | E::Pkcs5Error(_) => Error::WrongPassword,
+            E::UnsupportedEncryptionScheme | E::UnsupportedMacAlgorithm => {
+                Error::Unsupported(format!("PKCS#12: {e}"))
+            }
+            other => Error::malformed(Format::Pkcs12, other.to_string()),
+        }
+    })?;
+    let mut key = None;
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    for (_, entry) in store.entries() {
+        match entry {
+            KeyStoreEntry::PrivateKeyChain(chain) => {
+                if key.is_some() {
+                    return Err(Error::Unsupported(
+                        "PKCS#12 with more than one private key".into(),
+                    ));
+                }
+                key = Some(PrivateKey::from_pkcs8_der(chain.key().as_der())?);
+                certs.extend(chain.certs().iter().map(|c| c.as_der().to_vec()));
+            }
+            KeyStoreEntry::Certificate(c) => certs.push(c.as_der().to_vec()),
+            KeyStoreEntry::Secret(_) => {}
+        }
+    }
+    let key = key.ok_or_else(|| Error::malformed(Format::Pkcs12, "no private key"))?;
+    let mut seen = std::collections::HashSet::new();
+    certs.retain(|c| seen.insert(c.clone()));
+    Ok((key, certs))
+}
+
+struct Names {
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+    spki: Vec<u8>,
+}
+
+fn names(der: &[u8]) -> Result<Names> {
+    let cert = x509_cert::Certificate::from_der(der)
+        .map_err(|e| Error::malformed(Format::Certificate, e.to_string()))?;
+    let tbs = cert.tbs_certificate();
+    let enc = |r: der::Result<Vec<u8>>| r.map_err(|e| Error::malformed(Format::Der, e.to_string()));
+    Ok(Names {
+        subject: enc(tbs.subject().to_der())?,
+        issuer: enc(tbs.issuer().to_der())?,
+        spki: enc(tbs.subject_public_key_info().to_der())?,
+    })
+}
+
+/// Puts the certificate of `key` first, then each issuer in turn; certificates that do not
+/// chain keep their order at the end.
+fn order_chain(key: &PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
+    let spki = key.public_key_spki_der()?;
+    let mut rest: Vec<(Names, Vec<u8>)> = certificates
+        .into_iter()
+        .map(|der| Ok((names(&der)?, der)))
+        .collect::<Result<_>>()?;
+    let leaf_at = rest
+        .iter()
+        .position(|(n, _)| n.spki == spki)
+        .ok_or_else(|| Error::InvalidOption("no certificate matches the private key".into()))?;
+    let (mut current, leaf) = rest.remove(leaf_at);
+    let mut chain = vec![leaf];
+    while current.subject != current.issuer {
+        let Some(next_at) = rest.iter().position(|(n, _)| n.subject == current.issuer) else {
+            break;
+        };
+        let (names, der) = rest.remove(next_at);
+        chain.push(der);
+        current = names;
+    }
+    chain.extend(rest.into_iter().map(|(_, der)| der));
+    Ok(chain)
+}
