@@ -10,3 +10,10 @@ mod name;
 pub use certificate::{Certificate, KeyUsage, eku, rfc3339};
 pub use identity::Identity;
 pub use name::{Name, NameAttribute, attr};
+mod path;
+mod signing;
+mod trust;
+
+pub use path::{PathFailure, PathValidation, Usage, check_usage, validate_path};
+pub use signing::check_signing_certificate;
+pub use trust::{TrustStore, VIETNAMESE_ROOT_PINS};

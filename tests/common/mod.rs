@@ -1,0 +1,56 @@
+//! Shared helpers for kyso's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use kyso::pki::{Certificate, TrustStore};
+use time::OffsetDateTime;
+
+/// The fixed validation time of the tests: every fixture window is chosen around it.
+pub fn test_time() -> OffsetDateTime {
+    time::macros::datetime!(2026-01-01 00:00 UTC)
+}
+
+/// Password of every fixture PKCS#12 file and encrypted key.
+pub const PASSWORD: &str = "kyso-test";
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+pub fn read_fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
+pub fn cert(name: &str) -> Certificate {
+    let certs = Certificate::parse_any(&read_fixture(&format!("pki/{name}.pem")))
+        .unwrap_or_else(|e| panic!("certificate {name}: {e}"));
+    certs.into_iter().next().expect("one certificate")
+}
+
+/// A store trusting the test root only (pins stay on: they cannot match test certificates).
+pub fn test_trust() -> TrustStore {
+    let mut t = TrustStore::new();
+    t.add(cert("root"));
+    t
+}
+
+/// Whether a peer tool is present; under `CI=true` a missing tool is a failure, elsewhere
+/// the caller skips with a printed note.
+pub fn require_tool(program: &str, probe_args: &[&str]) -> bool {
+    let ok = std::process::Command::new(program)
+        .args(probe_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{program} is required under CI but is not installed");
+        }
+        eprintln!("note: {program} not found; skipping this test");
+    }
+    ok
+}
