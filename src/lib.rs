@@ -11,6 +11,7 @@ pub mod report;
 
 pub mod cms;
 pub mod crypto;
+pub mod inspect;
 pub mod pdf;
 pub mod pki;
 pub mod xml;
@@ -19,3 +20,8 @@ pub use crypto::{DigestAlgorithm, Hasher};
 pub use error::{Error, Format, Result};
 pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
 pub use report::{Indication, SubIndication, ValidationReport};
+
+/// The README's examples are compiled and run as tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -78,8 +78,8 @@ impl DigestAlgorithm {
 /// ```
 /// use kyso::DigestAlgorithm;
 /// let mut h = DigestAlgorithm::Sha256.hasher();
-/// h.update(b"ký ");
-/// h.update(b"số");
+/// h.update("ký ".as_bytes());
+/// h.update("số".as_bytes());
 /// assert_eq!(h.finish(), DigestAlgorithm::Sha256.digest("ký số".as_bytes()));
 /// ```
 #[derive(Clone)]

@@ -242,11 +242,11 @@ impl Certificate {
                         }
                     }
                 }
-                ParsedExtension::ParseError { error } => {
-                    // A damaged extension that matters must not be read as absent.
-                    if ext.critical || KNOWN_EXTENSIONS.contains(&oid.as_str()) {
-                        return Err(cert_err(format!("extension {oid}: {error}")));
-                    }
+                // A damaged extension that matters must not be read as absent.
+                ParsedExtension::ParseError { error }
+                    if ext.critical || KNOWN_EXTENSIONS.contains(&oid.as_str()) =>
+                {
+                    return Err(cert_err(format!("extension {oid}: {error}")));
                 }
                 _ => {}
             }

@@ -143,7 +143,7 @@ impl Identity {
     /// `0101234567-001` matches only itself).
     pub fn has_tax_code(&self, tax_code: &str) -> bool {
         let wanted: String = tax_code.chars().filter(|c| !c.is_whitespace()).collect();
-        self.mst.iter().any(|m| *m == wanted)
+        self.mst.contains(&wanted)
     }
 }
 

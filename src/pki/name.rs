@@ -180,13 +180,13 @@ fn decode_value(any: &x509_parser::der_parser::asn1_rs::Any<'_>) -> String {
         | Tag::VisibleString => std::str::from_utf8(data).ok().map(str::to_owned),
         // T.61 in the wild is Latin-1.
         Tag::T61String => Some(data.iter().map(|&b| b as char).collect()),
-        Tag::BmpString if data.len() % 2 == 0 => char::decode_utf16(
+        Tag::BmpString if data.len().is_multiple_of(2) => char::decode_utf16(
             data.chunks_exact(2)
                 .map(|c| u16::from_be_bytes([c[0], c[1]])),
         )
         .collect::<Result<String, _>>()
         .ok(),
-        Tag::UniversalString if data.len() % 4 == 0 => data
+        Tag::UniversalString if data.len().is_multiple_of(4) => data
             .chunks_exact(4)
             .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
             .collect::<Option<String>>(),

@@ -21,6 +21,8 @@ pub enum Usage {
     OcspSigning,
     /// Signing CRLs: keyUsage cRLSign when keyUsage is present.
     CrlSigning,
+    /// No purpose check on the end entity (inspecting a certificate).
+    Any,
 }
 
 /// Why a path could not be validated.
@@ -336,6 +338,7 @@ pub fn check_usage(leaf: &Certificate, usage: Usage) -> Result<(), PathFailure> 
                 );
             }
         }
+        Usage::Any => {}
         Usage::CrlSigning => {
             if ku.is_some_and(|k| !k.crl_sign) {
                 return fail(

@@ -54,3 +54,20 @@ pub fn require_tool(program: &str, probe_args: &[&str]) -> bool {
     }
     ok
 }
+
+/// The CLI example binary that `cargo test` builds next to the test binaries.
+pub fn kyso_cli() -> std::process::Command {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir
+        .join("examples")
+        .join(format!("kyso{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} missing: cargo test builds examples",
+        bin.display()
+    );
+    let mut cmd = std::process::Command::new(bin);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
