@@ -1,1 +1,14 @@
-//! cms (in progress).
+//! CMS SignedData (RFC 5652) for document signatures: build a CAdES-style SignerInfo from a
+//! precomputed digest, and parse and verify one.
+//!
+//! Knows nothing of PDF or XML: the format modules hash their content and hand over digests.
+
+mod ber;
+mod signed_data;
+mod types;
+
+pub use signed_data::{
+    CmsFailure, ParsedSignedData, SignedAttributesOptions, UnsignedAttribute, assemble_signed_data,
+    build_signed_attributes, parse_signed_data,
+};
+pub use types::oid;

@@ -1,0 +1,536 @@
+//! Building and reading CMS SignedData for document signatures (CAdES baseline shape).
+
+use der::asn1::{Any, ObjectIdentifier, OctetString};
+use der::{Decode, Encode, Tagged};
+use spki::AlgorithmIdentifierOwned;
+use time::OffsetDateTime;
+
+use super::ber;
+use super::types::{self, *};
+use crate::crypto::{DigestAlgorithm, SignatureAlgorithm, ecdsa_to_der};
+use crate::error::{Error, Format, Result};
+use crate::pki::Certificate;
+use crate::report::SubIndication;
+
+fn any(tag_der: &[u8]) -> Result<Any> {
+    Any::from_der(tag_der).map_err(der_err)
+}
+
+fn digest_alg_id(d: DigestAlgorithm) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: d.oid(),
+        parameters: None,
+    }
+}
+
+fn integer_any(raw_content: &[u8]) -> Result<Any> {
+    Any::new(der::Tag::Integer, raw_content.to_vec()).map_err(der_err)
+}
+
+fn attribute(oid: ObjectIdentifier, value_der: Vec<u8>) -> Result<Attribute> {
+    Ok(Attribute {
+        attr_type: oid,
+        attr_values: any(&types::set_of_der(&[value_der])?)?,
+    })
+}
+
+/// What goes into the signed attributes besides content type and message digest.
+#[derive(Debug, Clone, Default)]
+pub struct SignedAttributesOptions {
+    /// Adds a signingTime attribute. PAdES puts the time in the signature dictionary's /M
+    /// instead and must leave this unset; PKCS#7 signatures and XAdES-less CMS use it.
+    pub signing_time: Option<OffsetDateTime>,
+    /// Content type of the signed content (default id-data).
+    pub content_type: Option<ObjectIdentifier>,
+}
+
+/// DER `SET OF Attribute` of the signed attributes: content-type, message-digest,
+/// signing-certificate-v2 (SHA-256 of the signer's certificate with its issuer and serial),
+/// and optionally signing-time, in DER order. Hash these bytes to get what is signed.
+pub fn build_signed_attributes(
+    content_digest: &[u8],
+    signer: &Certificate,
+    options: &SignedAttributesOptions,
+) -> Result<Vec<u8>> {
+    let attrs = signed_attribute_list(content_digest, signer, options)?;
+    encode_attribute_set(&attrs)
+}
+
+fn signed_attribute_list(
+    content_digest: &[u8],
+    signer: &Certificate,
+    options: &SignedAttributesOptions,
+) -> Result<Vec<Attribute>> {
+    let content_type = options.content_type.unwrap_or(oid::DATA);
+    let mut attrs = vec![
+        attribute(oid::CONTENT_TYPE, content_type.to_der().map_err(der_err)?)?,
+        attribute(
+            oid::MESSAGE_DIGEST,
+            OctetString::new(content_digest.to_vec())
+                .and_then(|o| o.to_der())
+                .map_err(der_err)?,
+        )?,
+        attribute(oid::SIGNING_CERTIFICATE_V2, signing_certificate_v2(signer)?)?,
+    ];
+    if let Some(t) = options.signing_time {
+        attrs.push(attribute(oid::SIGNING_TIME, time_der(t)?)?);
+    }
+    // DER orders SET OF by encoding.
+    let mut encoded: Vec<(Vec<u8>, Attribute)> = attrs
+        .into_iter()
+        .map(|a| Ok((a.to_der().map_err(der_err)?, a)))
+        .collect::<Result<_>>()?;
+    encoded.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(encoded.into_iter().map(|(_, a)| a).collect())
+}
+
+fn encode_attribute_set(attrs: &[Attribute]) -> Result<Vec<u8>> {
+    let elements = attrs
+        .iter()
+        .map(|a| a.to_der().map_err(der_err))
+        .collect::<Result<Vec<_>>>()?;
+    types::set_of_der(&elements)
+}
+
+/// UTCTime until 2049, GeneralizedTime after (RFC 5280 §4.1.2.5 rule, used by CMS too).
+fn time_der(t: OffsetDateTime) -> Result<Vec<u8>> {
+    let secs = u64::try_from(t.unix_timestamp())
+        .map_err(|_| Error::InvalidOption("signing time before 1970".into()))?;
+    let d = std::time::Duration::from_secs(secs);
+    if t.year() < 2050 {
+        der::asn1::UtcTime::from_unix_duration(d).and_then(|u| u.to_der())
+    } else {
+        der::asn1::GeneralizedTime::from_unix_duration(d).and_then(|g| g.to_der())
+    }
+    .map_err(der_err)
+}
+
+fn signing_certificate_v2(signer: &Certificate) -> Result<Vec<u8>> {
+    // GeneralNames ::= SEQUENCE OF GeneralName; directoryName [4] EXPLICIT Name.
+    let mut dir_name = vec![0xa4];
+    push_len(&mut dir_name, signer.issuer().der().len());
+    dir_name.extend_from_slice(signer.issuer().der());
+    let general_names = Any::new(der::Tag::Sequence, dir_name).map_err(der_err)?;
+    let id = EssCertIdV2 {
+        hash_algorithm: None, // DEFAULT sha256
+        cert_hash: OctetString::new(signer.sha256().to_vec()).map_err(der_err)?,
+        issuer_serial: Some(IssuerSerial {
+            issuer: general_names,
+            serial_number: integer_any(signer.serial())?,
+        }),
+    };
+    SigningCertificateV2 {
+        certs: vec![id],
+        policies: None,
+    }
+    .to_der()
+    .map_err(der_err)
+}
+
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// An unsigned attribute to carry in the SignerInfo (time-stamp token, revocation values).
+#[derive(Debug, Clone)]
+pub struct UnsignedAttribute {
+    /// Attribute type.
+    pub oid: ObjectIdentifier,
+    /// DER of the single attribute value.
+    pub value_der: Vec<u8>,
+}
+
+/// Assembles a detached `ContentInfo { SignedData }` from signed attributes (as returned by
+/// [`build_signed_attributes`]), the raw signature over them and the certificates to embed
+/// (signer first). ECDSA signatures may be DER or `r‖s`.
+pub fn assemble_signed_data(
+    signed_attributes_der: &[u8],
+    digest: DigestAlgorithm,
+    algorithm: SignatureAlgorithm,
+    signature: &[u8],
+    chain: &[Certificate],
+    unsigned: &[UnsignedAttribute],
+) -> Result<Vec<u8>> {
+    let signer = chain
+        .first()
+        .ok_or_else(|| Error::InvalidOption("no signing certificate".into()))?;
+    let signature = ecdsa_to_der(signer.public_key()?, signature)?;
+    let set = any(signed_attributes_der)?;
+    let signed_attrs: Vec<Attribute> = types::elements(&set)?;
+    let unsigned_attrs = if unsigned.is_empty() {
+        None
+    } else {
+        Some(
+            unsigned
+                .iter()
+                .map(|u| attribute(u.oid, u.value_der.clone()))
+                .collect::<Result<Vec<_>>>()?,
+        )
+    };
+    let sig_alg = AlgorithmIdentifierOwned {
+        oid: algorithm.oid(),
+        parameters: algorithm.parameters_der()?.map(|p| any(&p)).transpose()?,
+    };
+    let sid = IssuerAndSerialNumber {
+        issuer: any(signer.issuer().der())?,
+        serial_number: integer_any(signer.serial())?,
+    };
+    let signer_info = SignerInfo {
+        version: 1,
+        sid: any(&sid.to_der().map_err(der_err)?)?,
+        digest_algorithm: digest_alg_id(digest),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: sig_alg,
+        signature: OctetString::new(signature).map_err(der_err)?,
+        unsigned_attrs,
+    };
+    let mut certs: Vec<Any> = Vec::new();
+    for (i, c) in chain.iter().enumerate() {
+        if !chain[..i].contains(c) {
+            certs.push(any(c.der())?);
+        }
+    }
+    let signed_data = SignedData {
+        version: 1,
+        digest_algorithms: any(&types::set_of_der(&[digest_alg_id(digest)
+            .to_der()
+            .map_err(der_err)?])?)?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid::DATA,
+            econtent: None,
+        },
+        certificates: Some(certs),
+        crls: None,
+        signer_infos: any(&types::set_of_der(&[signer_info
+            .to_der()
+            .map_err(der_err)?])?)?,
+    };
+    ContentInfo {
+        content_type: oid::SIGNED_DATA,
+        content: any(&signed_data.to_der().map_err(der_err)?)?,
+    }
+    .to_der()
+    .map_err(der_err)
+}
+
+/// A parsed SignedData with exactly one signer, ready to verify.
+#[derive(Debug, Clone)]
+pub struct ParsedSignedData {
+    /// Certificates embedded in the SignedData that parse (others are listed in `warnings`).
+    pub certificates: Vec<Certificate>,
+    /// The certificate named by the SignerIdentifier, if embedded.
+    pub signer: Option<Certificate>,
+    /// Digest algorithm of the content and the signed attributes.
+    pub digest_algorithm: DigestAlgorithm,
+    /// Signature algorithm.
+    pub signature_algorithm: SignatureAlgorithm,
+    /// signingTime attribute, if any (claimed, not proven).
+    pub signing_time: Option<OffsetDateTime>,
+    /// Encapsulated content type.
+    pub content_type: ObjectIdentifier,
+    /// Encapsulated content, when not detached (time-stamp tokens carry TSTInfo here).
+    pub content: Option<Vec<u8>>,
+    /// DER of the signature time-stamp token (unsigned attribute), if any.
+    pub timestamp_token: Option<Vec<u8>>,
+    /// DER of the adbe-revocationInfoArchival value, if any.
+    pub adobe_revocation_info: Option<Vec<u8>>,
+    /// CRLs in the SignedData `crls` field (DER).
+    pub crls: Vec<Vec<u8>>,
+    /// The signature value.
+    pub signature: Vec<u8>,
+    /// Non-fatal findings.
+    pub warnings: Vec<String>,
+    signed_attrs_der: Option<Vec<u8>>,
+    message_digest: Option<Vec<u8>>,
+    attribute_problem: Option<String>,
+    signing_certificate_hashes: Vec<(DigestAlgorithm, Vec<u8>)>,
+}
+
+/// Why a SignedData does not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmsFailure {
+    /// ETSI sub-indication.
+    pub sub_indication: SubIndication,
+    /// What failed.
+    pub message: String,
+}
+
+fn cms_err(detail: impl Into<String>) -> Error {
+    Error::malformed(Format::Cms, detail)
+}
+
+/// Parses a DER or BER `ContentInfo { SignedData }`. Trailing zero bytes (the padding of a PDF
+/// /Contents placeholder) are allowed; anything else after the value is an error.
+pub fn parse_signed_data(input: &[u8]) -> Result<ParsedSignedData> {
+    let (der_bytes, used) = ber::to_der(input)?;
+    if input[used..].iter().any(|&b| b != 0) {
+        return Err(cms_err("data after the SignedData"));
+    }
+    let ci = ContentInfo::from_der(&der_bytes).map_err(der_err)?;
+    if ci.content_type != oid::SIGNED_DATA {
+        return Err(cms_err(format!(
+            "content type {} is not signedData",
+            ci.content_type
+        )));
+    }
+    let sd: SignedData = ci.content.decode_as().map_err(der_err)?;
+    let signer_infos: Vec<SignerInfo> = types::elements(&sd.signer_infos)?;
+    let [si] = signer_infos.as_slice() else {
+        return Err(cms_err(format!(
+            "{} signers; exactly one expected",
+            signer_infos.len()
+        )));
+    };
+    let mut warnings = Vec::new();
+    let mut certificates = Vec::new();
+    for c in sd.certificates.iter().flatten() {
+        // Attribute certificates and other choices are not X.509 certificates: skip.
+        if c.tag() != der::Tag::Sequence {
+            continue;
+        }
+        let bytes = c.to_der().map_err(der_err)?;
+        match Certificate::from_der(&bytes) {
+            Ok(cert) => certificates.push(cert),
+            Err(e) => warnings.push(format!("embedded certificate skipped: {e}")),
+        }
+    }
+    let digest_algorithm = DigestAlgorithm::from_oid(&si.digest_algorithm.oid)?;
+    let params = si
+        .signature_algorithm
+        .parameters
+        .as_ref()
+        .map(|p| p.to_der().map_err(der_err))
+        .transpose()?;
+    let signature_algorithm = SignatureAlgorithm::from_algorithm_identifier(
+        &si.signature_algorithm.oid,
+        params.as_deref(),
+        Some(digest_algorithm),
+    )?;
+    if signature_algorithm.digest != digest_algorithm {
+        warnings.push("signature and digest algorithms name different digests".into());
+    }
+    let signer = find_signer(&si.sid, &certificates)?;
+
+    let mut parsed = ParsedSignedData {
+        certificates,
+        signer,
+        digest_algorithm,
+        signature_algorithm,
+        signing_time: None,
+        content_type: sd.encap_content_info.econtent_type,
+        content: sd
+            .encap_content_info
+            .econtent
+            .map(|o| o.as_bytes().to_vec()),
+        timestamp_token: None,
+        adobe_revocation_info: None,
+        crls: sd
+            .crls
+            .iter()
+            .flatten()
+            .filter(|c| c.tag() == der::Tag::Sequence)
+            .map(|c| c.to_der().map_err(der_err))
+            .collect::<Result<_>>()?,
+        signature: si.signature.as_bytes().to_vec(),
+        warnings,
+        signed_attrs_der: None,
+        message_digest: None,
+        attribute_problem: None,
+        signing_certificate_hashes: Vec::new(),
+    };
+    if let Some(attrs) = &si.signed_attrs {
+        parsed.signed_attrs_der = Some(encode_attribute_set(attrs)?);
+        parsed.read_signed_attributes(attrs)?;
+    }
+    for a in si.unsigned_attrs.iter().flatten() {
+        let value = || -> Result<Vec<u8>> {
+            let values: Vec<Any> = types::elements(&a.attr_values)?;
+            let first = values
+                .first()
+                .ok_or_else(|| cms_err("attribute without a value"))?;
+            first.to_der().map_err(der_err)
+        };
+        if a.attr_type == oid::TIME_STAMP_TOKEN {
+            parsed.timestamp_token = Some(value()?);
+        }
+    }
+    Ok(parsed)
+}
+
+fn find_signer(sid: &Any, certificates: &[Certificate]) -> Result<Option<Certificate>> {
+    if sid.tag() == der::Tag::Sequence {
+        let ias: IssuerAndSerialNumber = sid.decode_as().map_err(der_err)?;
+        let issuer = ias.issuer.to_der().map_err(der_err)?;
+        let serial = ias.serial_number.value();
+        Ok(certificates
+            .iter()
+            .find(|c| c.issuer().der() == issuer.as_slice() && c.serial() == serial)
+            .cloned())
+    } else if sid.tag().number() == der::TagNumber(0) {
+        // [0] SubjectKeyIdentifier
+        let ski = sid.value();
+        Ok(certificates
+            .iter()
+            .find(|c| c.subject_key_id() == Some(ski))
+            .cloned())
+    } else {
+        Err(cms_err("unknown SignerIdentifier"))
+    }
+}
+
+impl ParsedSignedData {
+    fn read_signed_attributes(&mut self, attrs: &[Attribute]) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for a in attrs {
+            if !seen.insert(a.attr_type) {
+                self.attribute_problem = Some(format!("attribute {} appears twice", a.attr_type));
+            }
+            let values: Vec<Any> = types::elements(&a.attr_values)?;
+            let [value] = values.as_slice() else {
+                self.attribute_problem =
+                    Some(format!("attribute {} must have one value", a.attr_type));
+                continue;
+            };
+            match a.attr_type {
+                oid::MESSAGE_DIGEST => {
+                    let o: OctetString = value.decode_as().map_err(der_err)?;
+                    self.message_digest = Some(o.as_bytes().to_vec());
+                }
+                oid::CONTENT_TYPE => {
+                    let ct: ObjectIdentifier = value.decode_as().map_err(der_err)?;
+                    if ct != self.content_type {
+                        self.attribute_problem =
+                            Some("content-type attribute differs from the content".into());
+                    }
+                }
+                oid::SIGNING_TIME => {
+                    self.signing_time = Some(parse_time(value)?);
+                }
+                oid::SIGNING_CERTIFICATE_V2 => {
+                    let sc: SigningCertificateV2 = value.decode_as().map_err(der_err)?;
+                    if let Some(first) = sc.certs.first() {
+                        let alg = match &first.hash_algorithm {
+                            Some(a) => DigestAlgorithm::from_oid(&a.oid)?,
+                            None => DigestAlgorithm::Sha256,
+                        };
+                        self.signing_certificate_hashes
+                            .push((alg, first.cert_hash.as_bytes().to_vec()));
+                    }
+                }
+                oid::SIGNING_CERTIFICATE => {
+                    let sc: SigningCertificate = value.decode_as().map_err(der_err)?;
+                    if let Some(first) = sc.certs.first() {
+                        self.signing_certificate_hashes
+                            .push((DigestAlgorithm::Sha1, first.cert_hash.as_bytes().to_vec()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if self.message_digest.is_none() {
+            self.attribute_problem = Some("signed attributes without message-digest".into());
+        }
+        Ok(())
+    }
+
+    /// Whether the signature carries signed attributes (CAdES / modern PKCS#7).
+    pub fn has_signed_attributes(&self) -> bool {
+        self.signed_attrs_der.is_some()
+    }
+
+    /// Whether the signed attributes include an ESS signing-certificate(-v2) attribute.
+    pub fn has_signing_certificate_attribute(&self) -> bool {
+        !self.signing_certificate_hashes.is_empty()
+    }
+
+    /// Verifies the signature given the digest of the signed content (computed with
+    /// [`ParsedSignedData::digest_algorithm`]): message-digest, the signature over the signed
+    /// attributes with the signer's key, and the ESS signing-certificate binding.
+    pub fn verify(&self, content_digest: &[u8]) -> std::result::Result<(), CmsFailure> {
+        let fail = |sub, message: String| {
+            Err(CmsFailure {
+                sub_indication: sub,
+                message,
+            })
+        };
+        if let Some(problem) = &self.attribute_problem {
+            return fail(SubIndication::FormatFailure, problem.clone());
+        }
+        let Some(signer) = &self.signer else {
+            return fail(
+                SubIndication::NoSigningCertificateFound,
+                "the signing certificate is not in the signature".into(),
+            );
+        };
+        let key = match signer.public_key() {
+            Ok(k) => k,
+            Err(e) => return fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
+        };
+        let signed_digest = match (&self.signed_attrs_der, &self.message_digest) {
+            (Some(attrs), Some(md)) => {
+                if md.as_slice() != content_digest {
+                    return fail(
+                        SubIndication::HashFailure,
+                        "message-digest does not match the signed content".into(),
+                    );
+                }
+                self.digest_algorithm.digest(attrs)
+            }
+            (None, _) => content_digest.to_vec(),
+            (Some(_), None) => {
+                return fail(SubIndication::FormatFailure, "no message-digest".into());
+            }
+        };
+        let alg = SignatureAlgorithm {
+            digest: self.digest_algorithm,
+            ..self.signature_algorithm
+        };
+        match key.verify_digest(alg, &signed_digest, &self.signature) {
+            Ok(true) => {}
+            Ok(false) => {
+                return fail(
+                    SubIndication::SigCryptoFailure,
+                    "the signature value does not verify".into(),
+                );
+            }
+            Err(e) => return fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
+        }
+        for (alg, hash) in &self.signing_certificate_hashes {
+            if alg.digest(signer.der()) != *hash {
+                return fail(
+                    SubIndication::NoSigningCertificateFound,
+                    "the signing-certificate attribute names another certificate".into(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// DER of the signed attributes as signed (for time-stamp and archive computations).
+    pub fn signed_attributes_der(&self) -> Option<&[u8]> {
+        self.signed_attrs_der.as_deref()
+    }
+}
+
+fn parse_time(value: &Any) -> Result<OffsetDateTime> {
+    let d = match value.tag() {
+        der::Tag::UtcTime => value
+            .decode_as::<der::asn1::UtcTime>()
+            .map_err(der_err)?
+            .to_unix_duration(),
+        der::Tag::GeneralizedTime => value
+            .decode_as::<der::asn1::GeneralizedTime>()
+            .map_err(der_err)?
+            .to_unix_duration(),
+        _ => return Err(cms_err("signing time is not a time")),
+    };
+    let secs = i64::try_from(d.as_secs()).map_err(|_| cms_err("time out of range"))?;
+    OffsetDateTime::from_unix_timestamp(secs).map_err(|_| cms_err("time out of range"))
+}
