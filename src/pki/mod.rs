@@ -4,10 +4,12 @@
 //! Knows nothing of PDF or XML.
 
 mod certificate;
+mod crl;
 mod identity;
 mod name;
 
 pub use certificate::{Certificate, KeyUsage, eku, rfc3339};
+pub use crl::{Crl, RevokedEntry, reason_name};
 pub use identity::Identity;
 pub use name::{Name, NameAttribute, attr};
 mod path;

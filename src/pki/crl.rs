@@ -1,0 +1,164 @@
+//! Certificate revocation lists (RFC 5280 §5): parse once, verify the issuer's signature,
+//! check freshness, look up serials.
+
+use time::OffsetDateTime;
+use x509_parser::prelude::FromDer;
+use x509_parser::revocation_list::CertificateRevocationList;
+
+use super::{Certificate, Name};
+use crate::crypto::SignatureAlgorithm;
+use crate::error::{Error, Format, Result};
+
+/// An entry of a CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// Serial number bytes as encoded.
+    pub serial: Vec<u8>,
+    /// When the certificate was revoked.
+    pub revocation_time: OffsetDateTime,
+    /// CRLReason, as its RFC 5280 name (`keyCompromise`, …), if given.
+    pub reason: Option<String>,
+}
+
+/// A parsed CRL.
+#[derive(Debug, Clone)]
+pub struct Crl {
+    der: Vec<u8>,
+    tbs_range: std::ops::Range<usize>,
+    issuer: Name,
+    this_update: OffsetDateTime,
+    next_update: Option<OffsetDateTime>,
+    signature_algorithm: std::result::Result<SignatureAlgorithm, String>,
+    signature: Vec<u8>,
+    revoked: Vec<RevokedEntry>,
+}
+
+fn crl_err(e: impl std::fmt::Display) -> Error {
+    Error::malformed(Format::Crl, e.to_string())
+}
+
+impl Crl {
+    /// Parses a DER CRL, or the first `X509 CRL` block of PEM text.
+    pub fn parse(data: &[u8]) -> Result<Self> {
+        let owned;
+        let der = if data.trim_ascii_start().starts_with(b"-----BEGIN") {
+            let blocks =
+                pem::parse_many(data).map_err(|e| Error::malformed(Format::Pem, e.to_string()))?;
+            owned = blocks
+                .into_iter()
+                .find(|b| b.tag() == "X509 CRL")
+                .ok_or_else(|| Error::malformed(Format::Pem, "no X509 CRL block"))?
+                .into_contents();
+            owned.as_slice()
+        } else {
+            data
+        };
+        let (rest, crl) = CertificateRevocationList::from_der(der).map_err(crl_err)?;
+        if !rest.is_empty() {
+            return Err(crl_err("trailing data after the CRL"));
+        }
+        let tbs = crl.tbs_cert_list.as_ref();
+        let start = (tbs.as_ptr() as usize).wrapping_sub(der.as_ptr() as usize);
+        let tbs_range = start..start + tbs.len();
+        if der.get(tbs_range.clone()) != Some(tbs) {
+            return Err(crl_err("cannot locate TBSCertList"));
+        }
+        let alg = &crl.signature_algorithm;
+        let params = alg.parameters.as_ref().map(|p| {
+            use x509_parser::der_parser::asn1_rs::ToDer;
+            p.to_der_vec().unwrap_or_default()
+        });
+        let signature_algorithm = der::asn1::ObjectIdentifier::from_bytes(alg.algorithm.as_bytes())
+            .map_err(|e| e.to_string())
+            .and_then(|oid| {
+                SignatureAlgorithm::from_algorithm_identifier(&oid, params.as_deref(), None)
+                    .map_err(|e| e.to_string())
+            });
+        let revoked = crl
+            .iter_revoked_certificates()
+            .map(|r| RevokedEntry {
+                serial: r.raw_serial().to_vec(),
+                revocation_time: r.revocation_date.to_datetime(),
+                reason: r
+                    .reason_code()
+                    .map(|(_, code)| reason_name(code.0).to_owned()),
+            })
+            .collect();
+        Ok(Crl {
+            der: der.to_vec(),
+            tbs_range,
+            issuer: Name::from_x509(crl.issuer()),
+            this_update: crl.last_update().to_datetime(),
+            next_update: crl.next_update().map(|t| t.to_datetime()),
+            signature_algorithm,
+            signature: crl.signature_value.data.to_vec(),
+            revoked,
+        })
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+    /// The issuer's name.
+    pub fn issuer(&self) -> &Name {
+        &self.issuer
+    }
+    /// thisUpdate.
+    pub fn this_update(&self) -> OffsetDateTime {
+        self.this_update
+    }
+    /// nextUpdate, if any.
+    pub fn next_update(&self) -> Option<OffsetDateTime> {
+        self.next_update
+    }
+    /// The revoked entries.
+    pub fn revoked(&self) -> &[RevokedEntry] {
+        &self.revoked
+    }
+
+    /// Whether `issuer` issued this CRL: names match and its key verifies the signature.
+    pub fn is_signed_by(&self, issuer: &Certificate) -> Result<bool> {
+        if issuer.subject().der() != self.issuer.der() {
+            return Ok(false);
+        }
+        let alg = self
+            .signature_algorithm
+            .clone()
+            .map_err(Error::Unsupported)?;
+        let digest = alg.digest.digest(&self.der[self.tbs_range.clone()]);
+        issuer
+            .public_key()?
+            .verify_digest(alg, &digest, &self.signature)
+    }
+
+    /// Whether the CRL speaks for time `at`: issued at or before it, and not past nextUpdate.
+    pub fn is_current_at(&self, at: OffsetDateTime) -> bool {
+        self.this_update <= at && self.next_update.is_none_or(|n| at <= n)
+    }
+
+    /// The entry for a certificate, if it is listed.
+    pub fn lookup(&self, cert: &Certificate) -> Option<&RevokedEntry> {
+        if cert.issuer().der() != self.issuer.der() {
+            return None;
+        }
+        self.revoked.iter().find(|r| r.serial == cert.serial())
+    }
+}
+
+/// RFC 5280 CRLReason names.
+pub fn reason_name(code: u8) -> &'static str {
+    match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        _ => "unknown",
+    }
+}
