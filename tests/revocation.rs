@@ -39,3 +39,107 @@ fn a_tampered_crl_does_not_verify() {
         assert!(Crl::parse(&der[..cut]).is_err());
     }
 }
+
+/// Asks `openssl ocsp` (an independent responder) about a certificate with a request that
+/// kyso built, and returns the DER response.
+fn openssl_ocsp_response(name: &str, responder: Option<&str>, nonce: &[u8]) -> Option<Vec<u8>> {
+    use kyso::pki::build_ocsp_request;
+    if !require_tool("openssl", &["version"]) {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let req = build_ocsp_request(
+        &cert(name),
+        &cert("business-ca"),
+        kyso::DigestAlgorithm::Sha1,
+        Some(nonce),
+    )
+    .expect("request");
+    std::fs::write(dir.path().join("req.der"), req).expect("write");
+    let (rsigner, rkey) = match responder {
+        Some(r) => (format!("pki/{r}.pem"), format!("pki/{r}.key.pem")),
+        None => (
+            "pki/business-ca.pem".into(),
+            "pki/business-ca.key.pem".into(),
+        ),
+    };
+    let out = std::process::Command::new("openssl")
+        .arg("ocsp")
+        .arg("-index")
+        .arg(fixture("pki/ocsp/business-ca.index.txt"))
+        .arg("-CA")
+        .arg(fixture("pki/business-ca.pem"))
+        .arg("-rsigner")
+        .arg(fixture(&rsigner))
+        .arg("-rkey")
+        .arg(fixture(&rkey))
+        .arg("-reqin")
+        .arg(dir.path().join("req.der"))
+        .arg("-respout")
+        .arg(dir.path().join("resp.der"))
+        .args(["-ndays", "1"])
+        .output()
+        .expect("openssl ocsp");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(std::fs::read(dir.path().join("resp.der")).expect("read"))
+}
+
+#[test]
+fn ocsp_good_and_revoked_from_an_independent_responder() {
+    use kyso::pki::{OcspResponse, OcspStatus};
+    let Some(der) = openssl_ocsp_response("revoked", Some("ocsp-business"), b"nonce-1") else {
+        return;
+    };
+    let resp = OcspResponse::parse(&der).expect("parse");
+    assert_eq!(resp.nonce().as_deref(), Some(&b"nonce-1"[..]));
+    let answer = resp
+        .answer_for(&cert("revoked"), &cert("business-ca"))
+        .expect("verify")
+        .expect("mentioned");
+    assert_eq!(answer.responder, cert("ocsp-business"));
+    assert_eq!(
+        answer.status,
+        OcspStatus::Revoked {
+            time: time::macros::datetime!(2025-06-01 00:00 UTC),
+            reason: Some("keyCompromise".into())
+        }
+    );
+    // The response is about "revoked" only.
+    assert!(
+        resp.answer_for(&cert("business"), &cert("business-ca"))
+            .expect("ok")
+            .is_none()
+    );
+
+    let Some(der) = openssl_ocsp_response("business", None, b"n2") else {
+        return;
+    };
+    let resp = OcspResponse::parse(&der).expect("parse");
+    let answer = resp
+        .answer_for(&cert("business"), &cert("business-ca"))
+        .expect("verify")
+        .expect("mentioned");
+    assert_eq!(answer.status, OcspStatus::Good);
+    assert_eq!(answer.responder, cert("business-ca"));
+}
+
+#[test]
+fn ocsp_from_an_unauthorised_responder_is_refused() {
+    use kyso::pki::OcspResponse;
+    // The TSA certificate is issued by the same CA but lacks id-kp-OCSPSigning.
+    let Some(der) = openssl_ocsp_response("business", Some("tsa"), b"n3") else {
+        return;
+    };
+    let resp = OcspResponse::parse(&der).expect("parse");
+    assert!(
+        resp.answer_for(&cert("business"), &cert("business-ca"))
+            .is_err()
+    );
+    for cut in (0..der.len()).step_by(13) {
+        assert!(OcspResponse::parse(&der[..cut]).is_err());
+    }
+}

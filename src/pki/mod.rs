@@ -7,11 +7,13 @@ mod certificate;
 mod crl;
 mod identity;
 mod name;
+mod ocsp;
 
 pub use certificate::{Certificate, KeyUsage, eku, rfc3339};
 pub use crl::{Crl, RevokedEntry, reason_name};
 pub use identity::Identity;
 pub use name::{Name, NameAttribute, attr};
+pub use ocsp::{OcspAnswer, OcspResponse, OcspStatus, build_ocsp_request};
 mod path;
 mod signing;
 mod trust;
