@@ -109,6 +109,7 @@ struct Inner {
     basic_constraints: Option<(bool, Option<u32>)>,
     key_usage: Option<KeyUsage>,
     extended_key_usage: Option<Vec<String>>,
+    extended_key_usage_critical: bool,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
     crl_urls: Vec<String>,
@@ -165,6 +166,7 @@ impl Certificate {
             basic_constraints: None,
             key_usage: None,
             extended_key_usage: None,
+            extended_key_usage_critical: false,
             subject_key_id: None,
             authority_key_id: None,
             crl_urls: Vec::new(),
@@ -212,6 +214,7 @@ impl Certificate {
                         }
                     }
                     inner.extended_key_usage = Some(v);
+                    inner.extended_key_usage_critical = ext.critical;
                 }
                 ParsedExtension::SubjectKeyIdentifier(k) => {
                     inner.subject_key_id = Some(k.0.to_vec());
@@ -358,6 +361,10 @@ impl Certificate {
     /// extendedKeyUsage purposes (dotted OIDs), if present.
     pub fn extended_key_usage(&self) -> Option<&[String]> {
         self.0.extended_key_usage.as_deref()
+    }
+    /// Whether the extendedKeyUsage extension is marked critical.
+    pub fn extended_key_usage_is_critical(&self) -> bool {
+        self.0.extended_key_usage_critical
     }
     /// subjectKeyIdentifier.
     pub fn subject_key_id(&self) -> Option<&[u8]> {

@@ -5,6 +5,7 @@
 
 mod certificate;
 mod crl;
+pub mod http;
 mod identity;
 mod name;
 mod ocsp;
@@ -17,7 +18,12 @@ pub use ocsp::{OcspAnswer, OcspResponse, OcspStatus, build_ocsp_request};
 mod path;
 mod signing;
 mod trust;
+mod tsp;
 
 pub use path::{PathFailure, PathValidation, Usage, check_usage, validate_path};
 pub use signing::check_signing_certificate;
 pub use trust::{TrustStore, VIETNAMESE_ROOT_PINS};
+pub use tsp::{
+    TimestampFailure, TimestampToken, build_timestamp_request, request_timestamp,
+    token_from_response,
+};

@@ -323,10 +323,14 @@ pub fn check_usage(leaf: &Certificate, usage: Usage) -> Result<(), PathFailure> 
             }
         }
         Usage::TimeStamping => {
-            if !has(eku::TIME_STAMPING) {
+            // RFC 3161 §2.3: the purpose must be the only one, in a critical extension.
+            let only_time_stamping = ekus.is_some_and(|e| e.len() == 1) && has(eku::TIME_STAMPING);
+            if !only_time_stamping || !leaf.extended_key_usage_is_critical() {
                 return fail(
                     SubIndication::ChainConstraintsFailure,
-                    msg("not a time-stamping certificate (id-kp-timeStamping missing)"),
+                    msg(
+                        "not a time-stamping certificate (needs a critical extendedKeyUsage of id-kp-timeStamping only)",
+                    ),
                 );
             }
         }

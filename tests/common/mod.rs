@@ -71,3 +71,47 @@ pub fn kyso_cli() -> std::process::Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
+
+/// A loopback RFC 3161 server answering with `openssl ts -reply`; stops when dropped.
+pub struct TsaServer {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT/`
+    pub url: String,
+}
+
+impl TsaServer {
+    /// Starts the server with the given fixture TSA certificate, or `None` (after a note, or a
+    /// panic under CI) when python3 or openssl is missing.
+    pub fn start(tsa: &str) -> Option<TsaServer> {
+        use std::io::BufRead;
+        if !require_tool("python3", &["--version"]) || !require_tool("openssl", &["version"]) {
+            return None;
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/tsa_server.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(fixture("pki"))
+            .args(["--tsa", tsa])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start TSA server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("port");
+        let port: u16 = line.trim().parse().expect("port number");
+        Some(TsaServer {
+            child,
+            url: format!("http://127.0.0.1:{port}/"),
+        })
+    }
+}
+
+impl Drop for TsaServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
