@@ -7,6 +7,7 @@
 
 mod error;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod validation;
 
