@@ -9,6 +9,8 @@
 //!   revision or any older one saw them ([`RevisionView`]), with the byte [`Span`] of every
 //!   value, so a verifier can compare a signature's `/Contents` with its `/ByteRange` gap.
 //!   [`RevisionView::pages`] and [`RevisionView::fields`] walk the page tree and the form.
+//! * [`IncrementalWriter`] appends an update without touching an original byte, and reports
+//!   where each [`Placeholder`] (the signer's reserved `/Contents` and `/ByteRange`) landed.
 //!
 //! Malformed, truncated or hostile input gives a typed [`crate::Error`], within the
 //! [`crate::Limits`] given at open; the reader never repairs a file by guessing.
@@ -22,8 +24,10 @@ pub mod object;
 mod objstm;
 mod pages;
 mod parser;
+mod serialize;
 mod source;
 mod text;
+mod writer;
 mod xref;
 
 #[cfg(test)]
@@ -36,5 +40,7 @@ pub use object::{
     Span, Stream, StreamData,
 };
 pub use pages::Page;
+pub use serialize::serialize_object;
 pub use source::Source;
+pub use writer::{Appended, IncrementalWriter, PlaceholderSpan, fill_hex_string, fill_int_array};
 pub use xref::{XrefEntry, XrefKind};
