@@ -10,6 +10,7 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod validation;
+mod verify;
 
 pub mod cms;
 pub mod crypto;
@@ -22,6 +23,7 @@ pub use crypto::{DigestAlgorithm, Hasher};
 pub use error::{Error, Format, Result};
 pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
 pub use report::{Indication, SubIndication, ValidationReport};
+pub use verify::{Detected, detect_format, verify, verify_file};
 
 /// The README's examples are compiled and run as tests.
 #[cfg(doctest)]

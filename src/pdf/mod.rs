@@ -16,6 +16,7 @@
 //! [`crate::Limits`] given at open; the reader never repairs a file by guessing.
 
 mod cache;
+mod diff;
 mod document;
 mod fields;
 mod filter;
@@ -25,8 +26,10 @@ mod objstm;
 mod pages;
 mod parser;
 mod serialize;
+mod sign;
 mod source;
 mod text;
+mod verify;
 mod writer;
 mod xref;
 
@@ -41,6 +44,10 @@ pub use object::{
 };
 pub use pages::Page;
 pub use serialize::serialize_object;
+pub use sign::{
+    PdfSignOptions, PreparedPdf, SubFilter, finish_pdf, finish_pdf_to, prepare_pdf, sign_pdf,
+};
 pub use source::Source;
+pub use verify::verify_pdf;
 pub use writer::{Appended, IncrementalWriter, PlaceholderSpan, fill_hex_string, fill_int_array};
 pub use xref::{XrefEntry, XrefKind};
