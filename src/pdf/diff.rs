@@ -127,9 +127,12 @@ pub(crate) fn analyse<S: Source>(
         let (Some(before), Some(after)) = (doc.view(k - 1), doc.view(k)) else {
             continue;
         };
-        if after.trailer().get_ref("Root") != signed_root {
-            out.forbidden
-                .push(format!("revision {k}: the document catalog was replaced"));
+        let root = after.trailer().get_ref("Root");
+        if root != signed_root {
+            let to = root.map_or_else(|| "nothing".to_owned(), |r| r.to_string());
+            out.forbidden.push(format!(
+                "revision {k}: the document catalog was replaced (/Root is now {to})"
+            ));
         }
         if after.trailer().contains_key("Encrypt") && !before.trailer().contains_key("Encrypt") {
             out.forbidden
@@ -170,6 +173,7 @@ pub(crate) fn analyse<S: Source>(
             if same_object(doc, &old.object, &new.object)? {
                 continue;
             }
+            let in_signed_revision = k == signed + 1 || signed_view.get(r)?.is_some();
             if let Err(why) = explain(
                 doc,
                 r,
@@ -179,6 +183,7 @@ pub(crate) fn analyse<S: Source>(
                 &roles_after,
                 &after,
                 perms,
+                in_signed_revision,
             )? {
                 out.forbidden.push(format!("object {r} modified: {why}"));
             } else if let Some(note) = note_for(r, &roles_before) {
@@ -220,6 +225,7 @@ fn explain<S: Source>(
     after: &Roles,
     after_view: &RevisionView<'_, S>,
     perms: &Permissions,
+    in_signed_revision: bool,
 ) -> Result<Explained> {
     let (Object::Dict(old_d), Object::Dict(new_d)) = (old, new) else {
         if let (Object::Array(old_a), Object::Array(new_a)) = (old, new) {
@@ -298,10 +304,19 @@ fn explain<S: Source>(
     if old_d.is_name("Type", "Annot")
         || old_d.get("Subtype").is_some() && old_d.contains_key("Rect")
     {
-        if perms.annotations() {
-            return Ok(Ok(()));
+        if !perms.annotations() {
+            return Ok(Err("the certification allows no annotation changes".into()));
         }
-        return Ok(Err("the certification allows no annotation changes".into()));
+        // Annotations added after signing may change. One the signer saw may change only
+        // when a certification allows it (P=3); an approval signature alone does not (hiding
+        // or moving it is the shadow attack's "hide").
+        if in_signed_revision && perms.docmdp != Some(3) {
+            return Ok(Err(format!(
+                "an annotation shown when signed ({}) changed",
+                describe(old_d)
+            )));
+        }
+        return Ok(Ok(()));
     }
     Ok(Err(format!("{} changed", describe(old_d))))
 }

@@ -62,8 +62,16 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         }
         checked.push((revision.unwrap_or(usize::MAX), report));
     }
+    let tail = unaccounted_tail(&doc)?;
     // Revision analysis needs every signature's locks, so it runs after the first pass.
     for (revision, mut report) in checked {
+        if let Some(why) = &tail {
+            report.fail(
+                Indication::TotalFailed,
+                SubIndication::ModifiedAfterSigning,
+                why.clone(),
+            );
+        }
         if revision != usize::MAX {
             let perms = Permissions {
                 docmdp: certification
@@ -109,6 +117,46 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         reports.push(r);
     }
     Ok(ValidationReport::new(DocumentFormat::Pdf, reports))
+}
+
+/// Bytes after the newest revision's `%%EOF` that are not white space: data that no
+/// cross-reference section accounts for, such as objects appended without an xref section
+/// (an incremental saving attack that repairing readers fall for). `None` when there are none.
+fn unaccounted_tail<S: Source>(doc: &Document<S>) -> Result<Option<String>> {
+    let end = doc.latest_revision().end();
+    let len = doc.len();
+    if end >= len {
+        return Ok(None);
+    }
+    // `open` found the last `startxref` within the file's tail, so this is short.
+    let n = usize::try_from(len - end)
+        .unwrap_or(usize::MAX)
+        .min(64 * 1024);
+    let mut rest = vec![0u8; n];
+    doc.source().read_exact_at(end, &mut rest)?;
+    let Some(first) = rest
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | 0))
+    else {
+        return Ok(None);
+    };
+    let preview: String = rest[first..]
+        .iter()
+        .take(40)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    Ok(Some(format!(
+        "{} bytes after the last %%EOF (from byte {}) belong to no revision: \"{}\"",
+        len - end,
+        end + first as u64,
+        preview.trim_end()
+    )))
 }
 
 /// DocMDP P of a certification signature and the revision it signed, from the catalog's
