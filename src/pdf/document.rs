@@ -156,6 +156,11 @@ struct Section {
 /// Revisions are numbered from 0 (the original document) to `revisions().len() - 1` (the
 /// newest). [`Document::get`] sees the newest revision; [`Document::view`] gives the document
 /// as any older revision saw it.
+///
+/// The newest revision is the one whose `startxref … %%EOF` is the last in the file. Bytes
+/// after its [`Revision::end`] (`len() > latest_revision().end()`: trailing garbage, or an
+/// update cut short before its own `%%EOF`) belong to no revision; a verifier treats them as
+/// an unsigned change.
 pub struct Document<S> {
     source: S,
     len: u64,
