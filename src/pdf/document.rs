@@ -28,6 +28,8 @@ const TAIL: u64 = 2048;
 const DEFAULT_WINDOW: u64 = 2048;
 /// The smallest first window.
 const MIN_WINDOW: u64 = 64;
+/// A window grows straight to the next known offset when that is at most this far.
+const MAX_JUMP: u64 = 1 << 20;
 /// How far after a cross-reference section its `startxref … %%EOF` may be.
 const EOF_SEARCH: u64 = 1024;
 /// Nested loads (a stream's indirect `/Length`, an object stream holding an object) deeper
@@ -395,13 +397,17 @@ impl<S: Source> Document<S> {
         Ok(buf)
     }
 
+    /// Bytes from `offset` to the next known object or section offset (plus some slack): an
+    /// object normally ends before the next one starts.
+    fn extent(&self, offset: u64) -> Option<u64> {
+        let i = self.offsets.partition_point(|&o| o <= offset);
+        self.offsets.get(i).map(|&next| next - offset + 16)
+    }
+
     /// The first window size for an object at `offset`: up to the next known offset.
     fn window_hint(&self, offset: u64) -> u64 {
-        let i = self.offsets.partition_point(|&o| o <= offset);
-        match self.offsets.get(i) {
-            Some(&next) => (next - offset + 16).clamp(MIN_WINDOW, DEFAULT_WINDOW),
-            None => DEFAULT_WINDOW,
-        }
+        self.extent(offset)
+            .map_or(DEFAULT_WINDOW, |e| e.clamp(MIN_WINDOW, DEFAULT_WINDOW))
     }
 
     /// Runs `f` on a window at `offset`, growing the window while `f` needs more.
@@ -419,10 +425,17 @@ impl<S: Source> Document<S> {
         }
         let cap = self.limits.max_decompressed_bytes.max(DEFAULT_WINDOW);
         let avail = self.len - offset;
+        let extent = self.extent(offset);
         let mut size = first_window.max(1);
+        let mut buf: Vec<u8> = Vec::new();
         loop {
+            // Grow the window by reading only the bytes not read yet.
             let want = size.min(avail);
-            let buf = self.read_vec(offset, want)?;
+            let have = buf.len() as u64;
+            if want > have {
+                let more = self.read_vec(offset + have, want - have)?;
+                buf.extend_from_slice(&more);
+            }
             let complete = want == avail;
             let mut lx = Lexer::new(&buf, offset, complete);
             match f(&mut lx) {
@@ -440,7 +453,12 @@ impl<S: Source> Document<S> {
                             limit: cap,
                         });
                     }
-                    size = size.saturating_mul(4).min(cap);
+                    // Jump to the next known offset when it is near, else grow geometrically.
+                    size = match extent {
+                        Some(e) if e > size && e <= MAX_JUMP => e,
+                        _ => size.saturating_mul(4),
+                    }
+                    .min(cap);
                 }
             }
         }

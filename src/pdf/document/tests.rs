@@ -555,7 +555,7 @@ fn a_50_mb_file_is_opened_reading_a_few_kb() {
     let contents_len = contents.len() as u64;
     assert!(after_open <= TAIL + 1024, "open read {after_open} bytes");
     assert!(
-        total <= contents_len + 16 * 1024,
+        total <= contents_len + 8 * 1024,
         "read {total} bytes of {} ({contents_len} of them the signature)",
         bytes.len()
     );
