@@ -28,6 +28,8 @@ const TAIL: u64 = 2048;
 const DEFAULT_WINDOW: u64 = 2048;
 /// The smallest first window.
 const MIN_WINDOW: u64 = 64;
+/// Chunk size of [`Document::read_chunks`].
+const CHUNK: usize = 64 << 10;
 /// A window grows straight to the next known offset when that is at most this far.
 const MAX_JUMP: u64 = 1 << 20;
 /// How far after a cross-reference section its `startxref … %%EOF` may be.
@@ -374,6 +376,26 @@ impl<S: Source> Document<S> {
             &filters,
             self.limits.max_decompressed_bytes,
         )
+    }
+
+    /// Reads the bytes of `span` in chunks of at most 64 KiB and hands each to `f`, in order:
+    /// for hashing a signature's byte ranges without holding the file in memory.
+    pub fn read_chunks(&self, span: Span, mut f: impl FnMut(&[u8])) -> Result<()> {
+        if span.end > self.len || span.start > span.end {
+            return Err(malformed(format!(
+                "byte range {}..{} is outside the file ({} bytes)",
+                span.start, span.end, self.len
+            )));
+        }
+        let mut buf = vec![0u8; CHUNK.min(span.len() as usize)];
+        let mut at = span.start;
+        while at < span.end {
+            let n = (span.end - at).min(CHUNK as u64) as usize;
+            self.source.read_exact_at(at, &mut buf[..n])?;
+            f(&buf[..n]);
+            at += n as u64;
+        }
+        Ok(())
     }
 
     // ----- reading -----
@@ -947,6 +969,12 @@ impl<'d, S: Source> RevisionView<'d, S> {
     /// The revision's trailer.
     pub fn trailer(&self) -> &'d Dictionary {
         &self.revision().trailer
+    }
+
+    /// The cross-reference entry through which this revision finds object number `num`, and
+    /// the index of the revision that wrote it (this one or an older one).
+    pub fn entry(&self, num: u32) -> Option<(usize, XrefEntry)> {
+        self.doc.lookup(self.rev, num)
     }
 
     /// An object as this revision sees it; `None` when free or absent.
