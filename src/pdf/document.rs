@@ -217,7 +217,7 @@ impl<S: Source> Document<S> {
         let (startxref, eof_offset, end) = doc.find_startxref()?;
 
         // Walk the chain, newest section first.
-        let mut sections: Vec<(Section, u64, u64)> = Vec::new();
+        let mut sections: Vec<Section> = Vec::new();
         let mut visited = HashSet::new();
         let mut next = Some(startxref);
         while let Some(offset) = next {
@@ -243,14 +243,9 @@ impl<S: Source> Document<S> {
                     return Err(malformed(format!("trailer /Prev is a {}", o.kind())));
                 }
             };
-            let (eof, end) = if sections.is_empty() {
-                (eof_offset, end)
-            } else {
-                doc.find_eof(section.end)?
-            };
-            sections.push((section, eof, end));
+            sections.push(section);
         }
-        doc.revisions = group_revisions(sections);
+        doc.revisions = doc.build_revisions(sections, (eof_offset, end))?;
         doc.offsets = doc.collect_offsets();
         Ok(doc)
     }
@@ -667,6 +662,56 @@ impl<S: Source> Document<S> {
         })
     }
 
+    /// Groups sections (newest first) into revisions, oldest first. A section placed before
+    /// the section its `/Prev` points to (a linearized file's first-page section) belongs to
+    /// the same revision as that section. A revision ends at the `%%EOF` after its physically
+    /// last section; the newest at the file's last `%%EOF` (`newest_eof`).
+    fn build_revisions(
+        &self,
+        sections: Vec<Section>,
+        newest_eof: (u64, u64),
+    ) -> Result<Vec<Revision>> {
+        let mut groups: Vec<Vec<Section>> = Vec::new();
+        let mut previous_offset: Option<u64> = None;
+        for s in sections.into_iter().rev() {
+            let merge = previous_offset.is_some_and(|p| s.offset < p);
+            previous_offset = Some(s.offset);
+            match groups.last_mut() {
+                Some(group) if merge => group.insert(0, s),
+                _ => groups.push(vec![s]),
+            }
+        }
+        let count = groups.len();
+        let mut revisions = Vec::with_capacity(count);
+        for (i, group) in groups.into_iter().enumerate() {
+            let last_end = group.iter().map(|s| s.end).max().unwrap_or(0);
+            let (eof_offset, end) = if i + 1 == count {
+                newest_eof
+            } else {
+                self.find_eof(last_end)?
+            };
+            let sections: Vec<u64> = group.iter().map(|s| s.offset).collect();
+            let mut group = group.into_iter();
+            let Some(newest) = group.next() else {
+                continue;
+            };
+            let mut entries = newest.entries;
+            for older in group {
+                entries.extend(older.entries);
+            }
+            revisions.push(Revision {
+                startxref: newest.offset,
+                sections,
+                kind: newest.kind,
+                trailer: newest.trailer,
+                entries: sorted_first_wins(entries),
+                eof_offset,
+                end,
+            });
+        }
+        Ok(revisions)
+    }
+
     fn collect_offsets(&self) -> Vec<u64> {
         let mut v: Vec<u64> = self
             .revisions
@@ -890,43 +935,6 @@ fn eol_len(bytes: &[u8]) -> usize {
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
-}
-
-/// Groups sections (newest first, each with its `%%EOF` offset and end) into revisions,
-/// oldest first. A section placed before the section its `/Prev` points to (a linearized
-/// file's first-page section) belongs to the same revision as that section.
-fn group_revisions(sections: Vec<(Section, u64, u64)>) -> Vec<Revision> {
-    let mut revisions: Vec<Revision> = Vec::new();
-    let mut previous_offset: Option<u64> = None;
-    for (s, eof, end) in sections.into_iter().rev() {
-        let merge = previous_offset.is_some_and(|p| s.offset < p);
-        previous_offset = Some(s.offset);
-        match revisions.last_mut() {
-            Some(last) if merge => {
-                let mut entries = s.entries;
-                entries.append(&mut last.entries);
-                last.entries = sorted_first_wins(entries);
-                last.trailer = s.trailer;
-                last.startxref = s.offset;
-                last.sections.insert(0, s.offset);
-                last.kind = s.kind;
-                if end > last.end {
-                    last.end = end;
-                    last.eof_offset = eof;
-                }
-            }
-            _ => revisions.push(Revision {
-                startxref: s.offset,
-                sections: vec![s.offset],
-                kind: s.kind,
-                trailer: s.trailer,
-                entries: sorted_first_wins(s.entries),
-                eof_offset: eof,
-                end,
-            }),
-        }
-    }
-    revisions
 }
 
 /// Sorts entries by object number; of repeated numbers the first listed wins.
