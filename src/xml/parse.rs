@@ -160,6 +160,7 @@ impl<'input> XmlDocument<'input> {
         };
         let doc =
             Document::parse_with_options(text, options).map_err(|e| map_parse_error(e, limits))?;
+        check_names(&doc)?;
         let ids = index_ids(&doc, id_attrs);
         Ok(XmlDocument {
             doc,
@@ -246,6 +247,46 @@ impl<'input> XmlDocument<'input> {
         dups.sort_unstable();
         dups
     }
+}
+
+/// Refuses element and attribute names that the parser lets through but that are not
+/// qualified names in the sense of Namespaces in XML (such as `:a` or `a:`), so that every
+/// accepted name reads back from the source as `prefix:local` or `local`.
+fn check_names(doc: &Document<'_>) -> Result<()> {
+    let text = doc.input_text();
+    let bad = |qname: &str, local: &str| -> bool {
+        match qname.strip_suffix(local) {
+            Some("") => local.is_empty(),
+            Some(prefix) => {
+                local.is_empty() || prefix.len() < 2 || prefix.find(':') != Some(prefix.len() - 1)
+            }
+            None => true,
+        }
+    };
+    for node in doc.descendants().filter(Node::is_element) {
+        let start = node.range().start + 1;
+        let name_len = text
+            .get(start..)
+            .and_then(|t| t.find([' ', '\t', '\r', '\n', '/', '>']))
+            .unwrap_or(0);
+        let qname = text.get(start..start + name_len).unwrap_or("");
+        if bad(qname, node.tag_name().name()) {
+            return Err(Error::malformed(
+                Format::Xml,
+                format!("element name {qname:?} is not a qualified name"),
+            ));
+        }
+        for attr in node.attributes() {
+            let qname = text.get(attr.range_qname()).unwrap_or("");
+            if bad(qname, attr.name()) {
+                return Err(Error::malformed(
+                    Format::Xml,
+                    format!("attribute name {qname:?} is not a qualified name"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the ID index: value → the one element carrying it, or how many do.
