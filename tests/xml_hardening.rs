@@ -247,6 +247,35 @@ fn encodings_and_byte_order_marks() {
     ));
 }
 
+#[test]
+fn lone_carriage_return_before_a_reference_is_refused() {
+    // XML makes that CR a line feed; the tree builder would keep a CR.
+    assert!(matches!(
+        parse("<r>a\r&amp;b</r>"),
+        Err(Error::Unsupported(_))
+    ));
+    assert!(matches!(
+        parse("<r>a\r&#10;</r>"),
+        Err(Error::Unsupported(_))
+    ));
+    assert!(matches!(
+        parse("<r>&#x1F600;\r<e/></r>"),
+        Err(Error::Unsupported(_))
+    ));
+    // CR LF, CR elsewhere, in attributes, comments and CDATA sections are fine.
+    for text in [
+        "<r>a\r\n&amp;b\rc&amp;\r\n</r>",
+        "<r a='x\r&amp;'/>",
+        "<r><!--\r&amp;--><![CDATA[\r&]]></r>",
+    ] {
+        let doc = parse(text).unwrap();
+        let out = Canonicalizer::new(C14nMethod::Inclusive10WithComments)
+            .document_to_vec(doc.doc())
+            .unwrap();
+        assert!(!out.contains(&b'\r'), "{text:?}: {out:?}");
+    }
+}
+
 /// Random damage to a document never panics the parser or the canonicalizer.
 #[test]
 fn mutated_documents_never_panic() {

@@ -400,9 +400,13 @@ fn prescan(text: &str, limits: &Limits) -> Result<()> {
     let mut depth = 0usize;
     let mut in_scope: Vec<usize> = Vec::new();
     let mut stored: u64 = 0;
+    let has_cr = b.contains(&b'\r');
     let mut i = 0usize;
     while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
         let p = i + off;
+        if has_cr {
+            check_line_end_before_reference(&b[i..p])?;
+        }
         let rest = &b[p..];
         if rest.starts_with(b"<!--") {
             match find(b, p + 4, b"-->") {
@@ -459,6 +463,29 @@ fn prescan(text: &str, limits: &Limits) -> Result<()> {
                 in_scope.push(scope);
             }
             i = tag.end;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses character data in which a lone carriage return (one that does not start a CR LF
+/// pair) touches a reference: `\r&amp;…` or `…&amp;\r`. XML turns every lone CR into a line
+/// feed before parsing, but next to a reference the tree builder keeps it as a CR, which
+/// would change the canonical form (`&#xD;` instead of a line break). Lone CRs come only
+/// from pre-2001 Mac line ends; a CR LF pair is always fine.
+fn check_line_end_before_reference(data: &[u8]) -> Result<()> {
+    for (k, &c) in data.iter().enumerate() {
+        if c != b'\r' {
+            continue;
+        }
+        let next = data.get(k + 1).copied();
+        let previous = k.checked_sub(1).map(|j| data[j]);
+        if next != Some(b'\n') && (next == Some(b'&') || previous == Some(b';')) {
+            return Err(Error::Unsupported(
+                "a lone carriage return next to a character or entity reference in \
+                 character data; convert the line ends to LF or CR LF"
+                    .into(),
+            ));
         }
     }
     Ok(())
