@@ -13,5 +13,5 @@ pub mod c14n;
 pub mod parse;
 
 pub use c14n::{C14nMethod, Canonicalizer, InclusivePrefixes, NodeSet, SetNode};
-pub use parse::{IdAttributes, XML_NAMESPACE, XmlDocument};
+pub use parse::{IdAttributes, XML_NAMESPACE, XmlDocument, namespace_of};
 pub use roxmltree;

@@ -35,6 +35,14 @@ use crate::{Error, Format, Limits, Result};
 /// The namespace bound to the `xml` prefix by definition.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// The namespace URI of an element, `None` when it is in no namespace.
+///
+/// Prefer this to `node.tag_name().namespace()`: for an element whose default namespace was
+/// undeclared (`xmlns=""`), `roxmltree` reports `Some("")`.
+pub fn namespace_of<'a>(element: Node<'a, '_>) -> Option<&'a str> {
+    element.tag_name().namespace().filter(|ns| !ns.is_empty())
+}
+
 /// Which attributes give an element an ID that a same-document reference (`#value`) can name.
 ///
 /// Without a DTD or schema, XML has no IDs of its own except `xml:id`; XMLDSig producers rely
@@ -625,6 +633,15 @@ mod tests {
             "f"
         );
         assert_eq!(doc.duplicate_ids(), vec!["dup"]);
+    }
+
+    #[test]
+    fn undeclared_default_namespace_is_no_namespace() {
+        let doc = parse(r#"<r xmlns="urn:d"><a xmlns=""/><b/></r>"#).unwrap();
+        let mut elements = doc.doc().descendants().filter(Node::is_element);
+        assert_eq!(elements.next().and_then(namespace_of), Some("urn:d"));
+        assert_eq!(elements.next().and_then(namespace_of), None);
+        assert_eq!(elements.next().and_then(namespace_of), Some("urn:d"));
     }
 
     #[test]
