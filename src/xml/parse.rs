@@ -16,6 +16,11 @@
 //!   [`Error::LimitExceeded`] naming the quantity.
 //! - **UTF-8 only.** A UTF-8 byte order mark is stripped; a declared encoding other than
 //!   UTF-8 (or US-ASCII on pure ASCII input) is [`Error::Unsupported`].
+//! - **Names and line ends the tree builder gets wrong are refused** rather than passed on:
+//!   element or attribute names that are not qualified names (`:a`, `a:`), and a lone
+//!   carriage return (old Mac line end) next to a reference in character data, which
+//!   `roxmltree` would keep as a CR instead of a line feed. Both would otherwise make the
+//!   canonical form, and so a digest, differ from other implementations'.
 //! - **An ID index without a DTD.** XMLDSig references such as `URI="#invoice"` name an
 //!   element by an ID attribute. Which attributes count as IDs is configuration
 //!   ([`IdAttributes`]); a value carried by two or more elements makes
