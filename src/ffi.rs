@@ -141,7 +141,9 @@ fn parse_json<'a, T: Deserialize<'a> + Default>(text: Option<&'a str>) -> Result
     match text {
         None => Ok(T::default()),
         Some(t) if t.trim().is_empty() => Ok(T::default()),
-        Some(t) => serde_json::from_str(t).map_err(|e| Error::malformed(Format::Json, e.to_string())),
+        Some(t) => {
+            serde_json::from_str(t).map_err(|e| Error::malformed(Format::Json, e.to_string()))
+        }
     }
 }
 
@@ -186,7 +188,11 @@ fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
             ..ValidationPolicy::default()
         },
         certificates: Vec::new(),
-        crls: j.crl.iter().map(|c| Crl::parse(&load_value(c)?)).collect::<Result<_, _>>()?,
+        crls: j
+            .crl
+            .iter()
+            .map(|c| Crl::parse(&load_value(c)?))
+            .collect::<Result<_, _>>()?,
         ocsp: j
             .ocsp
             .iter()
@@ -304,7 +310,11 @@ fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
             .map_err(|e| bad(&format!("p12_base64: {e}")))?;
         KeyFileSigner::from_pkcs12(&der, password.unwrap_or(""))?
     } else if let Some(pem) = &key.key_pem {
-        KeyFileSigner::from_pem(pem.as_bytes(), password, key.chain_pem.as_deref().unwrap_or("").as_bytes())?
+        KeyFileSigner::from_pem(
+            pem.as_bytes(),
+            password,
+            key.chain_pem.as_deref().unwrap_or("").as_bytes(),
+        )?
     } else {
         return Err(bad("key needs p12_path, p12_base64 or key_pem"));
     };
@@ -314,13 +324,21 @@ fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
 fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
     match j.appearance.as_deref() {
         None | Some("none") => {}
-        Some(other) => return Err(Error::Unsupported(format!("appearance {other}: not supported yet"))),
+        Some(other) => {
+            return Err(Error::Unsupported(format!(
+                "appearance {other}: not supported yet"
+            )));
+        }
     }
     match j.level.as_deref() {
         None | Some("B-B") => {}
         Some("B-T") if j.tsa.is_some() => {}
         Some("B-T") => return Err(bad("level B-T needs tsa")),
-        Some(other) => return Err(Error::Unsupported(format!("level {other}: not supported yet"))),
+        Some(other) => {
+            return Err(Error::Unsupported(format!(
+                "level {other}: not supported yet"
+            )));
+        }
     }
     Ok(PdfSignOptions {
         policy: SigningPolicy {
@@ -331,7 +349,11 @@ fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
             signing_time: parse_time(j.signing_time.as_deref())?,
             ..SigningPolicy::default()
         },
-        sub_filter: if j.pkcs7 { SubFilter::Pkcs7Detached } else { SubFilter::CadesDetached },
+        sub_filter: if j.pkcs7 {
+            SubFilter::Pkcs7Detached
+        } else {
+            SubFilter::CadesDetached
+        },
         field_name: j.field.clone(),
         page: j.page,
         reason: j.reason.clone(),
@@ -385,7 +407,9 @@ pub unsafe extern "C" fn kyso_sign_xml(
         // SAFETY: as above.
         let _opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
         let _ = (out, out_len);
-        Err(Error::Unsupported("XML signing through the C ABI: not supported yet".into()))
+        Err(Error::Unsupported(
+            "XML signing through the C ABI: not supported yet".into(),
+        ))
     })
 }
 
@@ -413,7 +437,9 @@ pub unsafe extern "C" fn kyso_prepare(
                 let chain = Certificate::parse_any(pem.as_bytes())?;
                 let kind = chain.first().and_then(|c| c.key_kind());
                 let scheme = match kind {
-                    Some(crate::crypto::KeyKind::Ec { .. }) => crate::crypto::SignatureScheme::Ecdsa,
+                    Some(crate::crypto::KeyKind::Ec { .. }) => {
+                        crate::crypto::SignatureScheme::Ecdsa
+                    }
                     _ if opts.pss => crate::crypto::SignatureScheme::RsaPss,
                     _ => crate::crypto::SignatureScheme::RsaPkcs1v15,
                 };
@@ -446,8 +472,12 @@ pub unsafe extern "C" fn kyso_prepare(
                 write_string(prepared_json, &json.to_string())?;
                 Ok(0)
             }
-            Some(crate::Detected::Xml) => Err(Error::Unsupported("XML prepare through the C ABI: not supported yet".into())),
-            None => Err(Error::Unsupported("the document is neither PDF nor XML".into())),
+            Some(crate::Detected::Xml) => Err(Error::Unsupported(
+                "XML prepare through the C ABI: not supported yet".into(),
+            )),
+            None => Err(Error::Unsupported(
+                "the document is neither PDF nor XML".into(),
+            )),
         }
     })
 }
@@ -470,7 +500,8 @@ pub unsafe extern "C" fn kyso_finish(
 ) -> c_int {
     guard(|| {
         // SAFETY: forwarded caller guarantees.
-        let prepared = unsafe { text(prepared_json, "prepared_json") }?.ok_or_else(|| bad("prepared_json is null"))?;
+        let prepared = unsafe { text(prepared_json, "prepared_json") }?
+            .ok_or_else(|| bad("prepared_json is null"))?;
         // SAFETY: as above.
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
@@ -480,11 +511,12 @@ pub unsafe extern "C" fn kyso_finish(
             format: String,
             state: serde_json::Value,
         }
-        let env: Envelope = serde_json::from_str(prepared).map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+        let env: Envelope = serde_json::from_str(prepared)
+            .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
         match env.format.as_str() {
             "pdf" => {
-                let state: PreparedPdf =
-                    serde_json::from_value(env.state).map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+                let state: PreparedPdf = serde_json::from_value(env.state)
+                    .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
                 let signed = crate::pdf::finish_pdf(&state, doc, signature)?;
                 write_bytes(out, out_len, &signed)?;
                 Ok(0)

@@ -14,10 +14,10 @@ mod verify;
 
 pub mod cms;
 pub mod crypto;
-pub mod inspect;
 #[cfg(feature = "ffi")]
 #[allow(unsafe_code)]
 pub mod ffi;
+pub mod inspect;
 pub mod pdf;
 pub mod pki;
 pub mod xml;

@@ -28,10 +28,20 @@ fn checked_in_header_is_fresh() {
         "include/kyso.h is stale: run `KYSO_BLESS_HEADER=1 cargo test --test ffi_header`"
     );
     for f in [
-        "kyso_verify", "kyso_inspect", "kyso_sign_pdf", "kyso_sign_xml", "kyso_prepare", "kyso_finish",
-        "kyso_version", "kyso_last_error", "kyso_free",
+        "kyso_verify",
+        "kyso_inspect",
+        "kyso_sign_pdf",
+        "kyso_sign_xml",
+        "kyso_prepare",
+        "kyso_finish",
+        "kyso_version",
+        "kyso_last_error",
+        "kyso_free",
     ] {
-        assert!(fresh.contains(&format!("{f}(")), "{f} missing from the header");
+        assert!(
+            fresh.contains(&format!("{f}(")),
+            "{f} missing from the header"
+        );
     }
     assert!(fresh.contains("size_t doc_len"), "usize must be size_t");
 }
