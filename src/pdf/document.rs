@@ -28,6 +28,10 @@ const TAIL: u64 = 2048;
 const DEFAULT_WINDOW: u64 = 2048;
 /// The smallest first window.
 const MIN_WINDOW: u64 = 64;
+/// Chunk size of [`Document::read_chunks`].
+const CHUNK: usize = 64 << 10;
+/// A window grows straight to the next known offset when that is at most this far.
+const MAX_JUMP: u64 = 1 << 20;
 /// How far after a cross-reference section its `startxref … %%EOF` may be.
 const EOF_SEARCH: u64 = 1024;
 /// Nested loads (a stream's indirect `/Length`, an object stream holding an object) deeper
@@ -156,6 +160,18 @@ struct Section {
 /// Revisions are numbered from 0 (the original document) to `revisions().len() - 1` (the
 /// newest). [`Document::get`] sees the newest revision; [`Document::view`] gives the document
 /// as any older revision saw it.
+///
+/// The newest revision is the one whose `startxref … %%EOF` is the last in the file. Bytes
+/// after its [`Revision::end`] (`len() > latest_revision().end()`: trailing garbage, or an
+/// update cut short before its own `%%EOF`) belong to no revision; a verifier treats them as
+/// an unsigned change.
+///
+/// Cost: opening reads the last 2 KiB and each cross-reference section. An object is read from
+/// a window that reaches the next known object offset (at most 2 KiB at first, grown by the
+/// missing bytes only), so a stream's data is never read unless asked for. Reading the form,
+/// the page tree and a signature of a 50 MB file takes about 3 KiB besides the signature's
+/// `/Contents`. Memory is bounded by two small caches (1024 parsed objects up to 16 MiB; 4
+/// decoded object streams up to 64 MiB or [`Limits::max_decompressed_bytes`]).
 pub struct Document<S> {
     source: S,
     len: u64,
@@ -208,7 +224,7 @@ impl<S: Source> Document<S> {
         let (startxref, eof_offset, end) = doc.find_startxref()?;
 
         // Walk the chain, newest section first.
-        let mut sections: Vec<(Section, u64, u64)> = Vec::new();
+        let mut sections: Vec<Section> = Vec::new();
         let mut visited = HashSet::new();
         let mut next = Some(startxref);
         while let Some(offset) = next {
@@ -234,14 +250,9 @@ impl<S: Source> Document<S> {
                     return Err(malformed(format!("trailer /Prev is a {}", o.kind())));
                 }
             };
-            let (eof, end) = if sections.is_empty() {
-                (eof_offset, end)
-            } else {
-                doc.find_eof(section.end)?
-            };
-            sections.push((section, eof, end));
+            sections.push(section);
         }
-        doc.revisions = group_revisions(sections);
+        doc.revisions = doc.build_revisions(sections, (eof_offset, end))?;
         doc.offsets = doc.collect_offsets();
         Ok(doc)
     }
@@ -285,6 +296,7 @@ impl<S: Source> Document<S> {
 
     /// The document as its newest revision sees it.
     pub fn latest(&self) -> RevisionView<'_, S> {
+        // infallible: open() fails unless at least one section was read, so len() >= 1.
         RevisionView {
             doc: self,
             rev: self.revisions.len() - 1,
@@ -369,6 +381,26 @@ impl<S: Source> Document<S> {
         )
     }
 
+    /// Reads the bytes of `span` in chunks of at most 64 KiB and hands each to `f`, in order:
+    /// for hashing a signature's byte ranges without holding the file in memory.
+    pub fn read_chunks(&self, span: Span, mut f: impl FnMut(&[u8])) -> Result<()> {
+        if span.end > self.len || span.start > span.end {
+            return Err(malformed(format!(
+                "byte range {}..{} is outside the file ({} bytes)",
+                span.start, span.end, self.len
+            )));
+        }
+        let mut buf = vec![0u8; CHUNK.min(span.len() as usize)];
+        let mut at = span.start;
+        while at < span.end {
+            let n = (span.end - at).min(CHUNK as u64) as usize;
+            self.source.read_exact_at(at, &mut buf[..n])?;
+            f(&buf[..n]);
+            at += n as u64;
+        }
+        Ok(())
+    }
+
     // ----- reading -----
 
     fn read_vec(&self, offset: u64, n: u64) -> Result<Vec<u8>> {
@@ -390,13 +422,17 @@ impl<S: Source> Document<S> {
         Ok(buf)
     }
 
+    /// Bytes from `offset` to the next known object or section offset (plus some slack): an
+    /// object normally ends before the next one starts.
+    fn extent(&self, offset: u64) -> Option<u64> {
+        let i = self.offsets.partition_point(|&o| o <= offset);
+        self.offsets.get(i).map(|&next| next - offset + 16)
+    }
+
     /// The first window size for an object at `offset`: up to the next known offset.
     fn window_hint(&self, offset: u64) -> u64 {
-        let i = self.offsets.partition_point(|&o| o <= offset);
-        match self.offsets.get(i) {
-            Some(&next) => (next - offset + 16).clamp(MIN_WINDOW, DEFAULT_WINDOW),
-            None => DEFAULT_WINDOW,
-        }
+        self.extent(offset)
+            .map_or(DEFAULT_WINDOW, |e| e.clamp(MIN_WINDOW, DEFAULT_WINDOW))
     }
 
     /// Runs `f` on a window at `offset`, growing the window while `f` needs more.
@@ -414,10 +450,17 @@ impl<S: Source> Document<S> {
         }
         let cap = self.limits.max_decompressed_bytes.max(DEFAULT_WINDOW);
         let avail = self.len - offset;
+        let extent = self.extent(offset);
         let mut size = first_window.max(1);
+        let mut buf: Vec<u8> = Vec::new();
         loop {
+            // Grow the window by reading only the bytes not read yet.
             let want = size.min(avail);
-            let buf = self.read_vec(offset, want)?;
+            let have = buf.len() as u64;
+            if want > have {
+                let more = self.read_vec(offset + have, want - have)?;
+                buf.extend_from_slice(&more);
+            }
             let complete = want == avail;
             let mut lx = Lexer::new(&buf, offset, complete);
             match f(&mut lx) {
@@ -435,7 +478,12 @@ impl<S: Source> Document<S> {
                             limit: cap,
                         });
                     }
-                    size = size.saturating_mul(4).min(cap);
+                    // Jump to the next known offset when it is near, else grow geometrically.
+                    size = match extent {
+                        Some(e) if e > size && e <= MAX_JUMP => e,
+                        _ => size.saturating_mul(4),
+                    }
+                    .min(cap);
                 }
             }
         }
@@ -620,6 +668,56 @@ impl<S: Source> Document<S> {
                 ),
             }
         })
+    }
+
+    /// Groups sections (newest first) into revisions, oldest first. A section placed before
+    /// the section its `/Prev` points to (a linearized file's first-page section) belongs to
+    /// the same revision as that section. A revision ends at the `%%EOF` after its physically
+    /// last section; the newest at the file's last `%%EOF` (`newest_eof`).
+    fn build_revisions(
+        &self,
+        sections: Vec<Section>,
+        newest_eof: (u64, u64),
+    ) -> Result<Vec<Revision>> {
+        let mut groups: Vec<Vec<Section>> = Vec::new();
+        let mut previous_offset: Option<u64> = None;
+        for s in sections.into_iter().rev() {
+            let merge = previous_offset.is_some_and(|p| s.offset < p);
+            previous_offset = Some(s.offset);
+            match groups.last_mut() {
+                Some(group) if merge => group.insert(0, s),
+                _ => groups.push(vec![s]),
+            }
+        }
+        let count = groups.len();
+        let mut revisions = Vec::with_capacity(count);
+        for (i, group) in groups.into_iter().enumerate() {
+            let last_end = group.iter().map(|s| s.end).max().unwrap_or(0);
+            let (eof_offset, end) = if i + 1 == count {
+                newest_eof
+            } else {
+                self.find_eof(last_end)?
+            };
+            let sections: Vec<u64> = group.iter().map(|s| s.offset).collect();
+            let mut group = group.into_iter();
+            let Some(newest) = group.next() else {
+                continue;
+            };
+            let mut entries = newest.entries;
+            for older in group {
+                entries.extend(older.entries);
+            }
+            revisions.push(Revision {
+                startxref: newest.offset,
+                sections,
+                kind: newest.kind,
+                trailer: newest.trailer,
+                entries: sorted_first_wins(entries),
+                eof_offset,
+                end,
+            });
+        }
+        Ok(revisions)
     }
 
     fn collect_offsets(&self) -> Vec<u64> {
@@ -847,43 +945,6 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
-/// Groups sections (newest first, each with its `%%EOF` offset and end) into revisions,
-/// oldest first. A section placed before the section its `/Prev` points to (a linearized
-/// file's first-page section) belongs to the same revision as that section.
-fn group_revisions(sections: Vec<(Section, u64, u64)>) -> Vec<Revision> {
-    let mut revisions: Vec<Revision> = Vec::new();
-    let mut previous_offset: Option<u64> = None;
-    for (s, eof, end) in sections.into_iter().rev() {
-        let merge = previous_offset.is_some_and(|p| s.offset < p);
-        previous_offset = Some(s.offset);
-        match revisions.last_mut() {
-            Some(last) if merge => {
-                let mut entries = s.entries;
-                entries.append(&mut last.entries);
-                last.entries = sorted_first_wins(entries);
-                last.trailer = s.trailer;
-                last.startxref = s.offset;
-                last.sections.insert(0, s.offset);
-                last.kind = s.kind;
-                if end > last.end {
-                    last.end = end;
-                    last.eof_offset = eof;
-                }
-            }
-            _ => revisions.push(Revision {
-                startxref: s.offset,
-                sections: vec![s.offset],
-                kind: s.kind,
-                trailer: s.trailer,
-                entries: sorted_first_wins(s.entries),
-                eof_offset: eof,
-                end,
-            }),
-        }
-    }
-    revisions
-}
-
 /// Sorts entries by object number; of repeated numbers the first listed wins.
 fn sorted_first_wins(mut entries: Vec<(u32, XrefEntry)>) -> Vec<(u32, XrefEntry)> {
     entries.sort_by_key(|&(n, _)| n); // stable: keeps listing order within a number
@@ -924,6 +985,12 @@ impl<'d, S: Source> RevisionView<'d, S> {
     /// The revision's trailer.
     pub fn trailer(&self) -> &'d Dictionary {
         &self.revision().trailer
+    }
+
+    /// The cross-reference entry through which this revision finds object number `num`, and
+    /// the index of the revision that wrote it (this one or an older one).
+    pub fn entry(&self, num: u32) -> Option<(usize, XrefEntry)> {
+        self.doc.lookup(self.rev, num)
     }
 
     /// An object as this revision sees it; `None` when free or absent.

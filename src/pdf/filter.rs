@@ -71,7 +71,7 @@ pub(crate) fn inflate(data: &[u8], limit: u64) -> Result<Vec<u8>> {
                 return Err(too_big(limit));
             }
             // Room for at most one byte past the cap, so crossing it is seen.
-            let room = CHUNK.min(cap - out.len() + 1);
+            let room = CHUNK.min((cap - out.len()).saturating_add(1));
             out.reserve_exact(room);
         }
         let consumed = usize::try_from(z.total_in()).unwrap_or(usize::MAX);
@@ -263,6 +263,11 @@ mod tests {
             inflate(&zlib(&data), 999),
             Err(Error::LimitExceeded { .. })
         ));
+    }
+
+    #[test]
+    fn unbounded_limit_does_not_overflow() {
+        assert_eq!(inflate(&zlib(b"abc"), u64::MAX).ok(), Some(b"abc".to_vec()));
     }
 
     #[test]

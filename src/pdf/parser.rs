@@ -147,8 +147,8 @@ fn deliver(stack: &mut [Frame], value: (Object, Span)) -> PResult<Option<(Object
     }
 }
 
-/// After an integer, checks for `generation R`; on a match consumes it and returns the reference and
-/// the end offset, else leaves the cursor where it was.
+/// After an integer, checks for `generation R`; on a match consumes it and returns the
+/// reference and the end offset, else leaves the cursor where it was.
 fn try_reference(lx: &mut Lexer<'_>, num: i64) -> PResult<Option<(ObjRef, u64)>> {
     let saved = lx.pos();
     let result = (|| -> PResult<Option<(ObjRef, u64)>> {
@@ -217,7 +217,7 @@ pub(crate) struct RawIndirect {
     pub(crate) body: Body,
 }
 
-/// Parses `num generation obj value endobj` or `num generation obj <<dict>> stream EOL` at the cursor.
+/// Parses `N G obj value endobj` or `N G obj <<dict>> stream EOL` at the cursor.
 pub(crate) fn parse_indirect(lx: &mut Lexer<'_>, max_depth: u32) -> PResult<RawIndirect> {
     let (id, header) = parse_object_header(lx)?;
     let (object, value_span) = parse_object(lx, max_depth)?;

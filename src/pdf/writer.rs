@@ -11,9 +11,9 @@
 //! %%EOF
 //! ```
 //!
-//! Placeholders ([`Placeholder`]) let a signer reserve fixed-width room for `/Contents` and
-//! `/ByteRange`; [`Appended`] reports where each one landed in the final file and can patch
-//! it in place.
+//! Placeholders ([`Placeholder`](super::Placeholder)) let a signer reserve fixed-width room
+//! for `/Contents` and `/ByteRange`; [`Appended`] reports where each one landed in the final
+//! file and can patch it in place.
 
 use crate::crypto::DigestAlgorithm;
 use crate::{Error, Result};
@@ -54,7 +54,7 @@ pub struct IncrementalWriter<'d, S> {
 /// A placeholder's position in the final file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlaceholderSpan {
-    /// The tag given in the [`Placeholder`].
+    /// The tag given in the [`Placeholder`](super::Placeholder).
     pub tag: u32,
     /// Its bytes in the final file (original length + offset in the appended bytes).
     pub span: Span,
@@ -109,7 +109,8 @@ impl Appended {
 }
 
 /// The text of a hex string exactly `width` bytes long (delimiters included) holding `data`,
-/// padded with zeros — what goes into a [`Placeholder::hex_string`] span.
+/// padded with zeros — what goes into a
+/// [`Placeholder::hex_string`](super::Placeholder::hex_string) span.
 pub fn fill_hex_string(width: u64, data: &[u8]) -> Result<Vec<u8>> {
     let needed = 2 * data.len() as u64 + 2;
     if width < needed || !width.is_multiple_of(2) {
@@ -127,7 +128,8 @@ pub fn fill_hex_string(width: u64, data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// The text of an integer array exactly `width` bytes long, padded with spaces before `]`:
-/// `[0 840 960 1200   ]` — what goes into a [`Placeholder::int_array4`] span.
+/// `[0 840 960 1200   ]` — what goes into a
+/// [`Placeholder::int_array4`](super::Placeholder::int_array4) span.
 pub fn fill_int_array(width: u64, values: &[u64]) -> Result<Vec<u8>> {
     let body: Vec<String> = values.iter().map(u64::to_string).collect();
     let mut out = format!("[{}", body.join(" ")).into_bytes();

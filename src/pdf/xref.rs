@@ -105,13 +105,12 @@ pub(crate) fn parse_table(lx: &mut Lexer<'_>, limits: &Limits) -> PResult<TableS
         }
         for i in 0..count {
             let at = lx.offset();
-            let (Some((Token::Int(offset), _)), Some((Token::Int(generation), _)), Some((kind, _))) =
-                (lx.next_token()?, lx.next_token()?, lx.next_token()?)
+            let fields = (lx.next_token()?, lx.next_token()?, lx.next_token()?);
+            let (Some((Token::Int(offset), _)), Some((Token::Int(g), _)), Some((kind, _))) = fields
             else {
                 return bad(at, "malformed cross-reference entry");
             };
-            let (Ok(offset), Ok(generation)) = (u64::try_from(offset), u16::try_from(generation))
-            else {
+            let (Ok(offset), Ok(generation)) = (u64::try_from(offset), u16::try_from(g)) else {
                 return bad(at, "cross-reference entry out of range");
             };
             let entry = match kind {
