@@ -744,3 +744,73 @@ fn legitimate_updates_pass() {
     padded.extend_from_slice(b"\r\n  \n");
     assert_passed(&verify(&padded), "trailing white space");
 }
+
+#[test]
+fn legitimate_updates_by_pyhanko_are_permitted() {
+    if !have_pyhanko() {
+        return;
+    }
+    let dir = temp_dir();
+    let p = |n: &str| dir.path().join(format!("{n}.pdf"));
+
+    // pyHanko adds a second signature to a kyso-signed file.
+    std::fs::write(p("kyso"), signed_simple()).expect("write");
+    pyhanko_sign(&p("kyso"), &p("kyso-pyhanko"), "seal", &[]);
+    let report = verify(&std::fs::read(p("kyso-pyhanko")).expect("read"));
+    assert_passed(&report, "pyHanko signing a kyso-signed file");
+    assert_eq!(report.signatures.len(), 2);
+    assert_eq!(
+        report.signatures[0].modifications_after,
+        Some(Modifications::Permitted)
+    );
+
+    // pyHanko fills a form field of a document kyso certified with P=2.
+    std::fs::write(
+        p("cert"),
+        certify_with(&read_fixture("docs/form.pdf"), "leader", 2),
+    )
+    .expect("write");
+    pyhanko(&[
+        "fill".as_ref(),
+        p("cert").as_os_str(),
+        p("cert-filled").as_os_str(),
+        "HoTen".as_ref(),
+        "Nguyen Van An".as_ref(),
+    ]);
+    let report = verify(&std::fs::read(p("cert-filled")).expect("read"));
+    assert_passed(&report, "pyHanko filling a field under DocMDP P=2");
+    assert_eq!(
+        report.signatures[0].modifications_after,
+        Some(Modifications::Permitted)
+    );
+    assert!(
+        report.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("HoTen")),
+        "{:?}",
+        report.signatures[0].warnings
+    );
+    // pyHanko agrees that both files are fine.
+    for n in ["kyso-pyhanko", "cert-filled"] {
+        for r in pyhanko_validate(&p(n)) {
+            assert_eq!(r["bottom_line"], true, "{n}: {r}");
+        }
+    }
+
+    // ... and that kyso's own second signature over a pyHanko-certified form is fine.
+    pyhanko_sign(
+        &fixture("docs/form.pdf"),
+        &p("ph-cert"),
+        "leader",
+        &["--certify", "2", "--field", "Signature1"],
+    );
+    let both = sign_with(&std::fs::read(p("ph-cert")).expect("read"), "seal");
+    let report = verify(&both);
+    assert_passed(&report, "kyso approving a pyHanko certification");
+    std::fs::write(p("ph-cert-kyso"), &both).expect("write");
+    for r in pyhanko_validate(&p("ph-cert-kyso")) {
+        assert_eq!(r["bottom_line"], true, "{r}");
+        assert_eq!(r["docmdp_ok"], true, "{r}");
+    }
+}

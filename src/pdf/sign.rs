@@ -310,6 +310,22 @@ fn attach_field<S: super::Source>(
     options: &PdfSignOptions,
 ) -> Result<()> {
     let (catalog_ref, mut catalog) = view.catalog()?;
+    // A certification that allows no changes (DocMDP P=1) would be broken by any signature.
+    if let Some(perms) = catalog.get("Perms") {
+        let certification = view
+            .resolve_dict(perms, "/Perms")?
+            .and_then(|p| p.get("DocMDP").cloned())
+            .map(|s| view.resolve_dict(&s, "the certification signature"))
+            .transpose()?
+            .flatten();
+        if let Some(sig) = certification
+            && super::verify::docmdp_p(view, &sig).unwrap_or(2) == 1
+        {
+            return Err(Error::InvalidOption(
+                "the document is certified with no changes allowed (DocMDP P=1)".into(),
+            ));
+        }
+    }
     let fields = view.fields()?;
     let mut catalog_changed = false;
 

@@ -191,7 +191,10 @@ fn certification_level<S: Source>(doc: &Document<S>) -> Result<Option<(u8, usize
     Ok(Some((p, revision)))
 }
 
-fn docmdp_p<S: Source>(view: &super::RevisionView<'_, S>, sig: &Dictionary) -> Option<u8> {
+pub(crate) fn docmdp_p<S: Source>(
+    view: &super::RevisionView<'_, S>,
+    sig: &Dictionary,
+) -> Option<u8> {
     let refs = view.resolve(sig.get("Reference")?).ok()?;
     for r in refs.as_array()?.iter() {
         let d = view.resolve_dict(r, "a signature reference").ok()??;
@@ -609,12 +612,15 @@ fn hash_ranges<S: Source>(
 ) -> Result<Vec<u8>> {
     const CHUNK: usize = 1 << 20;
     let mut hasher = alg.hasher();
-    let mut buf = vec![0u8; CHUNK];
+    let total = ranges[1].saturating_add(ranges[3]);
+    let mut buf = vec![0u8; usize::try_from(total).map_or(CHUNK, |t| t.min(CHUNK))];
     for (start, len) in [(ranges[0], ranges[1]), (ranges[2], ranges[3])] {
         let mut pos = start;
         let end = start + len;
         while pos < end {
-            let n = CHUNK.min((end - pos) as usize);
+            let n = buf
+                .len()
+                .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
             doc.source().read_exact_at(pos, &mut buf[..n])?;
             hasher.update(&buf[..n]);
             pos += n as u64;
