@@ -672,6 +672,26 @@ fn adding_an_annotation_under_docmdp_p2() {
     );
 }
 
+#[test]
+fn an_existing_object_reused_as_an_annotation() {
+    // The signed page gains, as an "annotation", an object that already existed when
+    // signed (here the font): not a new comment, so not permitted.
+    let signed = signed_simple();
+    let page = object_text(&signed, 3);
+    let attacked = Update::new()
+        .object(
+            3,
+            page.replacen("/Annots [8 0 R]", "/Annots [8 0 R 5 0 R]", 1),
+        )
+        .append_to(&signed);
+    assert_attack(
+        "existing object as annotation",
+        &attacked,
+        SubIndication::ModifiedAfterSigning,
+        "5 0 R",
+    );
+}
+
 // ----- no false alarms -----
 
 #[test]
@@ -738,6 +758,30 @@ fn legitimate_updates_pass() {
         .append_to(&signed);
     let report = verify(&commented);
     assert_passed(&report, "comment after an approval signature");
+    assert!(
+        report.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("annotation_added") && w.contains("20 0 R")),
+        "{:?}",
+        report.signatures[0].warnings
+    );
+
+    // An object rewritten byte for byte in a later update (writers that save everything
+    // they touched) is no change; the same length with one byte different is.
+    let signed = signed_simple();
+    let original = "BT\n/F1 24 Tf\n72 770 Td\n(kyso test document) Tj\nET";
+    let rewritten = Update::new().object(4, stream(original)).append_to(&signed);
+    assert_passed(&verify(&rewritten), "content stream rewritten unchanged");
+    let changed = Update::new()
+        .object(4, stream(&original.replace("document", "documenT")))
+        .append_to(&signed);
+    assert_attack(
+        "content stream, same length",
+        &changed,
+        SubIndication::ModifiedAfterSigning,
+        "4 0 R",
+    );
 
     // Trailing white space after %%EOF is not an update.
     let mut padded = signed_simple();

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::object::{Array, Dictionary, ObjRef, Object};
+use super::object::{Array, Dictionary, ObjRef, Object, Stream, StreamData};
 use super::xref::XrefEntry;
 use super::{Document, RevisionView, Source};
 use crate::error::Result;
@@ -184,6 +184,7 @@ pub(crate) fn analyse<S: Source>(
                 &after,
                 perms,
                 in_signed_revision,
+                &mut out.notes,
             )? {
                 out.forbidden.push(format!("object {r} modified: {why}"));
             } else if let Some(note) = note_for(r, &roles_before) {
@@ -226,11 +227,12 @@ fn explain<S: Source>(
     after_view: &RevisionView<'_, S>,
     perms: &Permissions,
     in_signed_revision: bool,
+    notes: &mut Vec<String>,
 ) -> Result<Explained> {
     let (Object::Dict(old_d), Object::Dict(new_d)) = (old, new) else {
         if let (Object::Array(old_a), Object::Array(new_a)) = (old, new) {
             if before.annots_arrays.contains(&r) {
-                return annots_rule(doc, old_a, new_a, before, after_view, perms);
+                return annots_rule(doc, old_a, new_a, before, after_view, perms, notes);
             }
             if before.fields_array == Some(r) {
                 return Ok(appended_only(doc, old_a, new_a, "/Fields"));
@@ -278,7 +280,7 @@ fn explain<S: Source>(
             return Ok(Err("page annotations replaced".into()));
         };
         let _ = after;
-        return annots_rule(doc, old_a, new_a, before, after_view, perms);
+        return annots_rule(doc, old_a, new_a, before, after_view, perms, notes);
     }
     if let Some((name, is_sig)) = before.fields.get(&r) {
         if perms.field_locked(name) {
@@ -396,7 +398,10 @@ fn appended_only<S: Source>(doc: &Document<S>, old: &Array, new: &Array, what: &
 }
 
 /// A page's annotations may gain new signature widgets (when signing is allowed) and other
-/// new annotations (when annotations are allowed); existing ones stay.
+/// new annotations (when annotations are allowed); existing ones stay. An added annotation
+/// must be a new object (an object the previous revision had would bring its old role along),
+/// and every annotation other than a signature widget is noted in the report, since it may
+/// cover what the signer saw.
 fn annots_rule<S: Source>(
     doc: &Document<S>,
     old: &Array,
@@ -404,7 +409,9 @@ fn annots_rule<S: Source>(
     before: &Roles,
     after_view: &RevisionView<'_, S>,
     perms: &Permissions,
+    notes: &mut Vec<String>,
 ) -> Result<Explained> {
+    let previous = after_view.index().checked_sub(1).and_then(|k| doc.view(k));
     if let Err(e) = appended_only(doc, old, new, "/Annots") {
         return Ok(Err(e));
     }
@@ -412,7 +419,11 @@ fn annots_rule<S: Source>(
         let Some(r) = added.as_ref() else {
             return Ok(Err("an inline annotation was added".into()));
         };
-        if before.fields.contains_key(&r) || before.pages.contains(&r) {
+        let existed = match previous {
+            Some(v) => v.get(r)?.is_some(),
+            None => false,
+        };
+        if existed || before.fields.contains_key(&r) || before.pages.contains(&r) {
             return Ok(Err(format!("existing object {r} added as an annotation")));
         }
         let Some(obj) = after_view.get(r)? else {
@@ -434,6 +445,14 @@ fn annots_rule<S: Source>(
             return Ok(Err(format!(
                 "annotation {r} added, which the certification does not allow"
             )));
+        } else {
+            let subtype = d
+                .get_name("Subtype")
+                .and_then(|n| n.as_str())
+                .unwrap_or("?");
+            notes.push(format!(
+                "annotation_added: {r} (/{subtype}) was added to a page after signing"
+            ));
         }
     }
     Ok(Ok(()))
@@ -479,9 +498,7 @@ fn same_object<S: Source>(doc: &Document<S>, a: &Object, b: &Object) -> Result<b
         }
         (Object::Dict(x), Object::Dict(y)) => changed_keys(doc, x, y)?.is_empty(),
         (Object::Stream(x), Object::Stream(y)) => {
-            changed_keys(doc, &x.dict, &y.dict)?.is_empty()
-                && (x.data_span() == y.data_span()
-                    || doc.stream_data_raw(x)? == doc.stream_data_raw(y)?)
+            changed_keys(doc, &x.dict, &y.dict)?.is_empty() && same_stream_data(doc, x, y)?
         }
         (Object::Real(x), Object::Real(y)) => x.to_bits() == y.to_bits() || x == y,
         // `1` and `1.0` are the same number; writers differ in how they print it.
@@ -490,6 +507,45 @@ fn same_object<S: Source>(doc: &Document<S>, a: &Object, b: &Object) -> Result<b
         (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
         _ => a == b,
     })
+}
+
+/// Whether two streams hold the same (encoded) bytes, compared in chunks straight from the
+/// source, so that a rewritten copy of a large image costs no memory.
+fn same_stream_data<S: Source>(doc: &Document<S>, x: &Stream, y: &Stream) -> Result<bool> {
+    const CHUNK: u64 = 64 << 10;
+    match (&x.data, &y.data) {
+        (
+            StreamData::InFile {
+                offset: a,
+                length: n,
+            },
+            StreamData::InFile {
+                offset: b,
+                length: m,
+            },
+        ) => {
+            if n != m {
+                return Ok(false);
+            }
+            if a == b {
+                return Ok(true);
+            }
+            let size = usize::try_from((*n).min(CHUNK)).unwrap_or(0);
+            let (mut p, mut q) = (vec![0u8; size], vec![0u8; size]);
+            let mut done = 0u64;
+            while done < *n {
+                let len = usize::try_from((*n - done).min(CHUNK)).unwrap_or(size);
+                doc.source().read_exact_at(a + done, &mut p[..len])?;
+                doc.source().read_exact_at(b + done, &mut q[..len])?;
+                if p[..len] != q[..len] {
+                    return Ok(false);
+                }
+                done += len as u64;
+            }
+            Ok(true)
+        }
+        _ => Ok(doc.stream_data_raw(x)? == doc.stream_data_raw(y)?),
+    }
 }
 
 /// Object numbers that objects reachable in `view` refer to but that `view` does not define.
