@@ -1,1 +1,17 @@
-//! xml (in progress).
+//! XML: hardened parsing and exact canonicalization, the ground that XML signatures stand on.
+//!
+//! - [`parse`]: [`XmlDocument`], a [`roxmltree`] tree that passed kyso's checks — no DTD, no
+//!   entities beyond the predefined ones, UTF-8 only, resource limits from [`crate::Limits`] —
+//!   with an ID index that refuses ambiguous (duplicate) IDs.
+//! - [`c14n`]: Canonical XML 1.0 and 1.1 and Exclusive XML Canonicalization, with and without
+//!   comments, for whole documents, subtrees minus excluded subtrees, and general node-sets,
+//!   streamed into any [`std::io::Write`].
+//!
+//! The `roxmltree` crate is re-exported so that callers name the same tree types kyso uses.
+
+pub mod c14n;
+pub mod parse;
+
+pub use c14n::{C14nMethod, Canonicalizer, InclusivePrefixes, NodeSet, SetNode};
+pub use parse::{IdAttributes, XML_NAMESPACE, XmlDocument};
+pub use roxmltree;
