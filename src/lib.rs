@@ -8,6 +8,7 @@
 mod error;
 pub mod policy;
 pub mod report;
+pub mod validation;
 
 pub mod cms;
 pub mod crypto;

@@ -259,6 +259,14 @@ impl SignatureReport {
         }
     }
 
+    /// Concludes the report: a signature on which no check recorded a failure passes. Call
+    /// it once, after every check; until then the report stays INDETERMINATE (fail closed).
+    pub fn conclude(&mut self) {
+        if self.errors.is_empty() && self.sub_indication.is_none() {
+            self.indication = Indication::TotalPassed;
+        }
+    }
+
     /// Sets a failing result, keeping the first failure: the earliest cause is the one to
     /// report, and a later check must not soften it.
     pub fn fail(&mut self, indication: Indication, sub: SubIndication, error: impl Into<String>) {
