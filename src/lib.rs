@@ -21,6 +21,7 @@ pub use crypto::{DigestAlgorithm, Hasher};
 pub use error::{Error, Format, Result};
 pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
 pub use report::{Indication, SubIndication, ValidationReport};
+pub use xml::{XmlSignOptions, XmlVerifyOptions, sign_xml, verify_xml};
 
 /// The README's examples are compiled and run as tests.
 #[cfg(doctest)]
