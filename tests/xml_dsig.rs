@@ -500,3 +500,82 @@ fn untrusted_and_revoked_signers() {
     let report = verify_xml(&signed, &opts, &XmlVerifyOptions::default()).unwrap();
     assert_ne!(report.indication, Indication::TotalPassed);
 }
+
+#[test]
+fn xades_b_b_properties_and_b_t_time_stamp() {
+    let input = read_fixture("docs/edxml.xml");
+    let mut o = sign_options(Profile::Xades);
+    o.c14n = Some(C14nMethod::Exclusive10);
+    o.xades = kyso::xml::XadesOptions {
+        signature_policy: Some(kyso::xml::SignaturePolicy {
+            identifier: "urn:oid:2.16.704.1.1.1".into(),
+            digest: kyso::DigestAlgorithm::Sha256,
+            digest_value: vec![7; 32],
+        }),
+        claimed_roles: vec!["Giám đốc".into()],
+        mime_type: Some("text/xml".into()),
+        tsa_url: None,
+    };
+    let signed = sign_xml(&input, &signer("leader"), &o).unwrap();
+    let text = String::from_utf8(signed.clone()).unwrap();
+    for part in [
+        "<xades:SigningCertificateV2>",
+        "<xades:IssuerSerialV2>",
+        "<xades:ClaimedRole>Giám đốc</xades:ClaimedRole>",
+        "<xades:DataObjectFormat ObjectReference=\"#",
+        "<xades:Identifier>urn:oid:2.16.704.1.1.1</xades:Identifier>",
+    ] {
+        assert!(text.contains(part), "{part}");
+    }
+    let report = verify(&signed);
+    assert_passed(&report);
+    assert_eq!(report.signatures[0].level, "XAdES-B-B");
+    assert_eq!(
+        report.signatures[0].claimed_signing_time.as_deref(),
+        Some("2025-06-15T03:00:00Z")
+    );
+    // SignedProperties are signed.
+    let changed = edit(&signed, "<xades:SigningTime>", "2025-06-15", "2025-06-14");
+    assert_not_passed(&verify(&changed), Some(SubIndication::HashFailure));
+
+    let Some(tsa) = common::TsaServer::start("tsa") else {
+        return;
+    };
+    o.xades.tsa_url = Some(tsa.url.clone());
+    let signed = sign_xml(&input, &signer("leader"), &o).unwrap();
+    let report = verify(&signed);
+    assert_passed(&report);
+    let sig = &report.signatures[0];
+    assert_eq!(sig.level, "XAdES-B-T");
+    let ts = sig.timestamp.as_ref().expect("time-stamp");
+    assert_eq!(ts.indication, Indication::TotalPassed);
+    assert!(ts.tsa.contains("Kyso TSA TEST"), "{}", ts.tsa);
+    // The time-stamp covers the signature value: swap in another token's signature value.
+    let other = sign_xml(&input, &signer("leader"), &o).unwrap();
+    let value = |b: &[u8]| {
+        let t = String::from_utf8(b.to_vec()).unwrap();
+        let s = t.find("<ds:SignatureValue>").unwrap();
+        let e = t.find("</ds:SignatureValue>").unwrap();
+        t[s..e].to_owned()
+    };
+    let text = String::from_utf8(signed.clone()).unwrap();
+    let stamp_of_other = {
+        let t = String::from_utf8(other).unwrap();
+        let s = t.find("<xades:EncapsulatedTimeStamp>").unwrap();
+        let e = t.find("</xades:EncapsulatedTimeStamp>").unwrap();
+        t[s..e].to_owned()
+    };
+    let s = text.find("<xades:EncapsulatedTimeStamp>").unwrap();
+    let e = text.find("</xades:EncapsulatedTimeStamp>").unwrap();
+    let swapped = format!("{}{}{}", &text[..s], stamp_of_other, &text[e..]);
+    assert_ne!(value(&signed), "");
+    let report = verify(swapped.as_bytes());
+    assert_not_passed(&report, Some(SubIndication::HashFailure));
+    assert_eq!(
+        report.signatures[0]
+            .timestamp
+            .as_ref()
+            .map(|t| t.indication),
+        Some(Indication::TotalFailed)
+    );
+}
