@@ -56,6 +56,8 @@ pub(crate) struct KeyInfoData {
     pub selectors: Vec<Selector>,
     /// A bare public key.
     pub key_value: Option<PublicKey>,
+    /// Whether KeyInfo has a RetrievalMethod (not followed).
+    pub retrieval_method: bool,
 }
 
 impl KeyInfoData {
@@ -74,6 +76,7 @@ impl KeyInfoData {
                         data.set_key(read_key_value(inner)?)?;
                     }
                 }
+                (Some(DSIG_NS), "RetrievalMethod") => data.retrieval_method = true,
                 (Some(DSIG11_NS), "DEREncodedKeyValue") => {
                     let der = decode_base64(&text_content(child), "DEREncodedKeyValue")?;
                     data.set_key(Some(PublicKey::from_spki_der(&der)?))?;
@@ -186,6 +189,11 @@ impl KeyInfoData {
                 .filter(|c| c.public_key().is_ok_and(|k| same_key(k, key)))
                 .cloned()
                 .collect();
+        }
+        if out.is_empty() && self.key_value.is_none() {
+            // KeyInfo names no key (absent, KeyName, RetrievalMethod): the application
+            // knows it, so the caller's certificates are tried.
+            out = supplied.iter().take(MAX_ITEMS).cloned().collect();
         }
         // End entities before CAs, and a certificate that issued another one last.
         out.sort_by_key(|c| {

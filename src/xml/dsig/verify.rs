@@ -434,6 +434,14 @@ fn check_reference<'a, 'i>(
         uri: r.uri.unwrap_or_default().to_owned(),
         element: target.describe(),
     });
+    if let Target::Element { node, .. } = target
+        && is_element(node, DSIG_NS, "Manifest")
+    {
+        report.warnings.push(format!(
+            "manifest_not_checked: reference {shown:?} signs a Manifest; the references inside \
+             it are not validated"
+        ));
+    }
     let computed = digest_reference(doc, target, &transforms, sig, digest)?;
     if computed != expected {
         return Err(Problem {
@@ -461,11 +469,12 @@ fn find_signer(
     let (candidates, warnings) = key_info.candidates(&options.certificates);
     report.warnings.extend(warnings);
     let mut first_error: Option<String> = None;
+    let mut wrong = false;
     for cert in &candidates {
         let key = match cert.public_key() {
             Ok(k) => k,
             Err(e) => {
-                first_error.get_or_insert_with(|| e.to_string());
+                first_error.get_or_insert_with(|| plain(&e));
                 continue;
             }
         };
@@ -474,7 +483,7 @@ fn find_signer(
                 check_key_size(key, report);
                 return Ok(Some(cert.clone()));
             }
-            Ok(false) => {}
+            Ok(false) => wrong = true,
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -482,21 +491,25 @@ fn find_signer(
     }
     if let Some(leaf) = candidates.first() {
         report.signer = Some(leaf.to_signer_report());
-        let message = match first_error {
-            Some(e) if candidates.len() == 1 => {
-                format!("the signature value cannot be checked: {e}")
-            }
-            _ => "the signature value does not verify with the signer's key (SignedInfo or \
-                  SignatureValue was changed)"
-                .to_owned(),
-        };
-        return Err(Problem {
-            indication: Indication::TotalFailed,
-            sub: SubIndication::SigCryptoFailure,
-            message,
+        return Err(match first_error {
+            Some(e) if !wrong => Problem::algorithm(super::AlgorithmRefusal::Unsupported(format!(
+                "the signer's key cannot check this signature: {e}"
+            ))),
+            _ => Problem {
+                indication: Indication::TotalFailed,
+                sub: SubIndication::SigCryptoFailure,
+                message: "the signature value does not verify with the signer's key (SignedInfo \
+                          or SignatureValue was changed)"
+                    .to_owned(),
+            },
         });
     }
     let Some(key) = &key_info.key_value else {
+        if key_info.retrieval_method {
+            return Err(Problem::unsupported_data(
+                "KeyInfo points at its key with RetrievalMethod, which kyso does not follow",
+            ));
+        }
         return Err(Problem {
             indication: Indication::Indeterminate,
             sub: SubIndication::NoSigningCertificateFound,
@@ -537,12 +550,35 @@ fn check_value(
             KeyKind::Ec { bits, .. } => bits.div_ceil(8) * 2,
             KeyKind::Rsa { .. } => return Err("an ECDSA signature method with an RSA key".into()),
         };
-        if value.len() != size {
+        // r and s may carry leading zero octets beyond the curve's size (xmlsec accepts
+        // such padding); anything else is not an XMLDSig ECDSA value.
+        let half = value.len() / 2;
+        let extra = half.saturating_sub(size / 2);
+        let padded_ok = value.len() % 2 == 0
+            && half >= size / 2
+            && value[..extra].iter().all(|&b| b == 0)
+            && value[half..half + extra].iter().all(|&b| b == 0);
+        if !padded_ok {
             return Ok(false);
         }
+        let mut raw = value[extra..half].to_vec();
+        raw.extend_from_slice(&value[half + extra..]);
+        return key
+            .verify_digest(algorithm, digest, &raw)
+            .map_err(|e| plain(&e));
     }
     key.verify_digest(algorithm, digest, value)
-        .map_err(|e| e.to_string())
+        .map_err(|e| plain(&e))
+}
+
+/// An error's message without kyso's `unsupported:` prefixes.
+fn plain(e: &Error) -> String {
+    let text = e.to_string();
+    let mut rest = text.as_str();
+    while let Some(r) = rest.strip_prefix("unsupported: ") {
+        rest = r;
+    }
+    rest.to_owned()
 }
 
 /// Keys below 1024 bits always fail.
