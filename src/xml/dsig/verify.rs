@@ -554,7 +554,7 @@ fn check_value(
         // such padding); anything else is not an XMLDSig ECDSA value.
         let half = value.len() / 2;
         let extra = half.saturating_sub(size / 2);
-        let padded_ok = value.len() % 2 == 0
+        let padded_ok = value.len().is_multiple_of(2)
             && half >= size / 2
             && value[..extra].iter().all(|&b| b == 0)
             && value[half..half + extra].iter().all(|&b| b == 0);
