@@ -52,6 +52,11 @@ enum Command {
     /// Sign a document.
     #[command(subcommand)]
     Sign(Box<SignCommand>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Verify signed PDF or XML documents (files or directories).
     #[command(
         after_help = "Examples:\n  kyso verify signed.pdf --trust fixtures/pki/root.pem\n  \
@@ -252,6 +257,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<i32, Usage> {
     match cli.command {
         Command::Demo => demo(),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "kyso", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Inspect {
             file,
             password_env,
@@ -494,11 +504,18 @@ fn verify_all(
     json: bool,
     lang: kyso::render::Lang,
 ) -> i32 {
+    use std::io::IsTerminal;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let worst = Mutex::new(0i32);
     let stdout = Mutex::new(());
+    // A progress bar only for people watching a terminal, never in pipes or logs.
+    let progress = if paths.len() > 1 && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(paths.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(paths.len().max(1)) {
             scope.spawn(|| {
@@ -513,7 +530,7 @@ fn verify_all(
                                 kyso::render::render_text(&report, lang)
                             };
                             let _guard = stdout.lock();
-                            println!("{}", text.trim_end());
+                            progress.suspend(|| println!("{}", text.trim_end()));
                             report.exit_code()
                         }
                         Err(e) => {
@@ -521,6 +538,7 @@ fn verify_all(
                             4
                         }
                     };
+                    progress.inc(1);
                     if let Ok(mut w) = worst.lock()
                         && rank(code) > rank(*w)
                     {
@@ -530,6 +548,7 @@ fn verify_all(
             });
         }
     });
+    progress.finish_and_clear();
     worst.into_inner().unwrap_or(4)
 }
 
@@ -662,6 +681,70 @@ fn demo() -> Result<i32, Usage> {
             }
         );
         worst = worst.max(report.exit_code());
+    }
+
+    // Decree 30 flow: the leader signs, then the office applies the organization's seal
+    // signature in a second revision; the receiving clerk verifies both.
+    println!();
+    let document = std::fs::read(fixtures().join("docs/vietnamese.pdf"))?;
+    let mut signed = document.clone();
+    for (name, reason) in [("leader", "Phê duyệt"), ("seal", "Đóng dấu")] {
+        let signer = kyso::crypto::KeyFileSigner::from_pkcs12(
+            &std::fs::read(pki.join(format!("{name}.p12")))?,
+            "kyso-test",
+        )?;
+        let options = kyso::pdf::PdfSignOptions {
+            policy: kyso::SigningPolicy {
+                signing_time: Some(demo_time()),
+                ..kyso::SigningPolicy::default()
+            },
+            reason: Some(reason.into()),
+            ..Default::default()
+        };
+        signed = kyso::pdf::sign_pdf(&signed, &signer, &options)?;
+    }
+    let out = std::env::temp_dir().join("kyso-demo-signed.pdf");
+    std::fs::write(&out, &signed)?;
+    println!(
+        "signed docs/vietnamese.pdf twice (leader, then seal): {} -> {} bytes, original bytes kept: {}",
+        document.len(),
+        signed.len(),
+        signed.starts_with(&document)
+    );
+    let options = VerifyOptions {
+        trust: trust.clone(),
+        policy: policy.clone(),
+        crls: vec![kyso::pki::Crl::parse(&std::fs::read(
+            pki.join("gov-ca.crl"),
+        )?)?],
+        ..VerifyOptions::default()
+    };
+    let mut report = kyso::verify(&signed, &options)?;
+    report.file = Some(out.display().to_string());
+    print!(
+        "{}",
+        kyso::render::render_text(&report, kyso::render::Lang::En)
+    );
+    worst = worst.max(report.exit_code());
+
+    // Tampering with one signed byte is caught.
+    let mut tampered = signed.clone();
+    if let Some(b) = tampered.get_mut(document.len() / 2) {
+        *b ^= 0x20;
+    }
+    let report = kyso::verify(&tampered, &options)?;
+    println!(
+        "after flipping one byte: {} ({})",
+        kyso::render::indication_text(report.indication, kyso::render::Lang::En),
+        report
+            .signatures
+            .first()
+            .and_then(|s| s.sub_indication)
+            .map(|s| kyso::render::sub_indication_text(s, kyso::render::Lang::En))
+            .unwrap_or("")
+    );
+    if report.indication == kyso::Indication::TotalPassed {
+        worst = 1;
     }
     Ok(worst)
 }
