@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use kyso::inspect::{InspectOptions, InspectReport, inspect};
 use kyso::pki::TrustStore;
+use kyso::validation::VerifyOptions;
 use kyso::{RevocationMode, ValidationPolicy};
 use time::OffsetDateTime;
 
@@ -48,11 +49,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify signed PDF or XML documents.
+    /// Sign a document.
+    #[command(subcommand)]
+    Sign(Box<SignCommand>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Verify signed PDF or XML documents (files or directories).
+    #[command(
+        after_help = "Examples:\n  kyso verify signed.pdf --trust fixtures/pki/root.pem\n  \
+        kyso verify invoices/ --jobs 4 --json --revocation require --online\n  \
+        kyso verify hoadon.xml --lang vi --at 2026-01-01T00:00:00Z"
+    )]
     Verify {
-        /// Files to verify.
+        /// Files or directories to verify.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Files verified in parallel.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
         #[command(flatten)]
         trust: TrustArgs,
         /// CRL files (DER or PEM).
@@ -77,6 +94,114 @@ enum Command {
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
     },
+}
+
+#[derive(Subcommand)]
+enum SignCommand {
+    /// Sign a PDF (PAdES), as an incremental update that keeps every original byte.
+    #[command(
+        after_help = "Example:\n  KYSO_PW=kyso-test kyso sign pdf in.pdf out.pdf --key fixtures/pki/leader.p12 \\\n      --password-env KYSO_PW --reason \"Phê duyệt\""
+    )]
+    Pdf {
+        /// The PDF to sign.
+        input: PathBuf,
+        /// Where to write the signed PDF.
+        output: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Visible appearance of the signature.
+        #[arg(long, value_enum, default_value = "none")]
+        appearance: AppearanceArg,
+        /// Signature image (PNG) for a visible appearance.
+        #[arg(long, value_name = "PNG")]
+        image: Option<PathBuf>,
+        /// Page (1-based) of a new signature field.
+        #[arg(long)]
+        page: Option<u32>,
+        /// Rectangle X,Y,W,H of a visible signature.
+        #[arg(long, value_name = "X,Y,W,H")]
+        rect: Option<String>,
+        /// Name of the signature field (an empty one is filled; default: the first empty one,
+        /// or a new SignatureN).
+        #[arg(long)]
+        field: Option<String>,
+        /// /Reason.
+        #[arg(long)]
+        reason: Option<String>,
+        /// /Location.
+        #[arg(long)]
+        location: Option<String>,
+        /// PAdES level.
+        #[arg(long, value_enum, default_value = "b-b")]
+        level: LevelArg,
+        /// Time-stamp authority URL (needed for B-T and above).
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+        /// CRL files to embed (B-LT, B-LTA).
+        #[arg(long, value_name = "FILE")]
+        crl: Vec<PathBuf>,
+        /// OCSP responses to embed (B-LT, B-LTA).
+        #[arg(long, value_name = "FILE")]
+        ocsp: Vec<PathBuf>,
+        /// Fetch revocation data to embed over the network.
+        #[arg(long)]
+        online: bool,
+        /// Certification signature with DocMDP permissions 1, 2 or 3.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        certify: Option<u8>,
+        /// Write adbe.pkcs7.detached instead of ETSI.CAdES.detached.
+        #[arg(long)]
+        pkcs7: bool,
+    },
+}
+
+#[derive(Args)]
+struct KeyArgs {
+    /// Signing key: a PKCS#12 file (.p12/.pfx) or a PEM private key.
+    #[arg(long, value_name = "P12|PEM")]
+    key: PathBuf,
+    /// Environment variable holding the key's password.
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+    /// PEM certificates (signer first) for a PEM key, when not in the key file.
+    #[arg(long, value_name = "PEM")]
+    chain: Option<PathBuf>,
+    /// Digest algorithm.
+    #[arg(long, value_enum, default_value = "sha256")]
+    digest: DigestArg,
+    /// Sign with RSASSA-PSS (RSA keys).
+    #[arg(long)]
+    pss: bool,
+    /// Signing time (RFC 3339) instead of now; the certificate must be valid then.
+    #[arg(long, value_name = "RFC3339")]
+    signing_time: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AppearanceArg {
+    Leader,
+    Seal,
+    Copy,
+    None,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LevelArg {
+    #[value(name = "B-B", alias = "b-b")]
+    BB,
+    #[value(name = "B-T", alias = "b-t")]
+    BT,
+    #[value(name = "B-LT", alias = "b-lt")]
+    BLt,
+    #[value(name = "B-LTA", alias = "b-lta")]
+    BLta,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DigestArg {
+    Sha256,
+    Sha384,
+    Sha512,
 }
 
 #[derive(Args)]
@@ -132,6 +257,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<i32, Usage> {
     match cli.command {
         Command::Demo => demo(),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "kyso", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Inspect {
             file,
             password_env,
@@ -165,17 +295,261 @@ fn run(cli: Cli) -> Result<i32, Usage> {
             }
             Ok(report.exit_code())
         }
+        Command::Sign(sign) => match *sign {
+            SignCommand::Pdf {
+                input,
+                output,
+                key,
+                appearance,
+                image,
+                page,
+                rect,
+                field,
+                reason,
+                location,
+                level,
+                tsa,
+                crl,
+                ocsp,
+                online,
+                certify,
+                pkcs7,
+            } => {
+                if !matches!(appearance, AppearanceArg::None) || image.is_some() || rect.is_some() {
+                    return Err(Usage(
+                        "visible signature appearances: not supported yet".into(),
+                    ));
+                }
+                if matches!(level, LevelArg::BLt | LevelArg::BLta)
+                    || !crl.is_empty()
+                    || !ocsp.is_empty()
+                    || online
+                {
+                    return Err(Usage(
+                        "PAdES B-LT and B-LTA (embedded revocation data): not supported yet".into(),
+                    ));
+                }
+                if level == LevelArg::BT && tsa.is_none() {
+                    return Err(Usage("--level B-T needs --tsa URL".into()));
+                }
+                let signer = load_signer(&key)?;
+                let document = read(&input)?;
+                let options = kyso::pdf::PdfSignOptions {
+                    policy: signing_policy(&key)?,
+                    sub_filter: if pkcs7 {
+                        kyso::pdf::SubFilter::Pkcs7Detached
+                    } else {
+                        kyso::pdf::SubFilter::CadesDetached
+                    },
+                    field_name: field,
+                    page,
+                    reason,
+                    location,
+                    certify,
+                    timestamp_url: tsa,
+                    ..Default::default()
+                };
+                let signed = kyso::pdf::sign_pdf(&document, &signer, &options)
+                    .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+                std::fs::write(&output, signed)
+                    .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
+                Ok(0)
+            }
+        },
         Command::Verify {
-            revocation,
-            online,
+            files,
+            jobs,
+            trust,
             crl,
             ocsp,
-            ..
+            online,
+            revocation,
+            at,
+            json,
+            lang,
         } => {
-            let _ = (revocation_mode(revocation), online, crl, ocsp);
-            Err(Usage("verify: not supported yet".into()))
+            let options = VerifyOptions {
+                trust: trust_store(&trust)?.unwrap_or_else(|| {
+                    let mut t = TrustStore::new();
+                    t.set_pinned_roots(!trust.no_pinned_roots);
+                    t
+                }),
+                policy: ValidationPolicy {
+                    validation_time: parse_time(at.as_deref())?,
+                    revocation: revocation_mode(revocation),
+                    online,
+                    ..ValidationPolicy::default()
+                },
+                crls: crl
+                    .iter()
+                    .map(|p| {
+                        kyso::pki::Crl::parse(&read(p)?)
+                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
+                    })
+                    .collect::<Result<_, _>>()?,
+                ocsp: ocsp
+                    .iter()
+                    .map(|p| {
+                        kyso::pki::OcspResponse::parse(&read(p)?)
+                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
+                    })
+                    .collect::<Result<_, _>>()?,
+                certificates: Vec::new(),
+            };
+            let paths = collect_files(&files)?;
+            let lang = match lang {
+                Lang::Vi => kyso::render::Lang::Vi,
+                Lang::En => kyso::render::Lang::En,
+            };
+            Ok(verify_all(&paths, &options, jobs.max(1), json, lang))
         }
     }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Usage> {
+    std::fs::read(path).map_err(|e| Usage(format!("{}: {e}", path.display())))
+}
+
+fn signing_policy(key: &KeyArgs) -> Result<kyso::SigningPolicy, Usage> {
+    Ok(kyso::SigningPolicy {
+        digest: match key.digest {
+            DigestArg::Sha256 => kyso::DigestAlgorithm::Sha256,
+            DigestArg::Sha384 => kyso::DigestAlgorithm::Sha384,
+            DigestArg::Sha512 => kyso::DigestAlgorithm::Sha512,
+        },
+        signing_time: parse_time(key.signing_time.as_deref())?,
+        ..kyso::SigningPolicy::default()
+    })
+}
+
+fn load_signer(key: &KeyArgs) -> Result<kyso::crypto::KeyFileSigner, Usage> {
+    let password = match &key.password_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .map_err(|_| Usage(format!("environment variable {var} is not set")))?,
+        ),
+        None => None,
+    };
+    let data = read(&key.key)?;
+    let is_p12 = key
+        .key
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "p12" | "pfx"));
+    let signer = if is_p12 {
+        kyso::crypto::KeyFileSigner::from_pkcs12(&data, password.as_deref().unwrap_or(""))
+    } else {
+        let chain = match &key.chain {
+            Some(p) => read(p)?,
+            None => Vec::new(),
+        };
+        kyso::crypto::KeyFileSigner::from_pem(&data, password.as_deref(), &chain)
+    }
+    .map_err(|e| Usage(format!("{}: {e}", key.key.display())))?;
+    Ok(if key.pss {
+        signer.with_rsa_pss()
+    } else {
+        signer
+    })
+}
+
+/// Files given, and the PDF and XML files under directories given (recursively, sorted).
+fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut stack = vec![input.clone()];
+            let mut found = Vec::new();
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir)
+                    .map_err(|e| Usage(format!("{}: {e}", dir.display())))?;
+                for entry in entries.flatten() {
+                    let p = entry.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "pdf" | "xml"))
+                    {
+                        found.push(p);
+                    }
+                }
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Exit-code rank: an error outranks a failure, which outranks indeterminate, then no
+/// signature, then passed.
+fn rank(code: i32) -> u8 {
+    match code {
+        0 => 0,
+        3 => 1,
+        2 => 2,
+        1 => 3,
+        _ => 4,
+    }
+}
+
+fn verify_all(
+    paths: &[PathBuf],
+    options: &VerifyOptions,
+    jobs: usize,
+    json: bool,
+    lang: kyso::render::Lang,
+) -> i32 {
+    use std::io::IsTerminal;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let worst = Mutex::new(0i32);
+    let stdout = Mutex::new(());
+    // A progress bar only for people watching a terminal, never in pipes or logs.
+    let progress = if paths.len() > 1 && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(paths.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(paths.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let code = match kyso::verify_file(path, options) {
+                        Ok(report) => {
+                            let text = if json {
+                                serde_json::to_string(&report).unwrap_or_default()
+                            } else {
+                                kyso::render::render_text(&report, lang)
+                            };
+                            let _guard = stdout.lock();
+                            progress.suspend(|| println!("{}", text.trim_end()));
+                            report.exit_code()
+                        }
+                        Err(e) => {
+                            eprintln!("kyso: {}: {e}", path.display());
+                            4
+                        }
+                    };
+                    progress.inc(1);
+                    if let Ok(mut w) = worst.lock()
+                        && rank(code) > rank(*w)
+                    {
+                        *w = code;
+                    }
+                }
+            });
+        }
+    });
+    progress.finish_and_clear();
+    worst.into_inner().unwrap_or(4)
 }
 
 fn revocation_mode(r: RevocationArg) -> RevocationMode {
@@ -307,6 +681,70 @@ fn demo() -> Result<i32, Usage> {
             }
         );
         worst = worst.max(report.exit_code());
+    }
+
+    // Decree 30 flow: the leader signs, then the office applies the organization's seal
+    // signature in a second revision; the receiving clerk verifies both.
+    println!();
+    let document = std::fs::read(fixtures().join("docs/vietnamese.pdf"))?;
+    let mut signed = document.clone();
+    for (name, reason) in [("leader", "Phê duyệt"), ("seal", "Đóng dấu")] {
+        let signer = kyso::crypto::KeyFileSigner::from_pkcs12(
+            &std::fs::read(pki.join(format!("{name}.p12")))?,
+            "kyso-test",
+        )?;
+        let options = kyso::pdf::PdfSignOptions {
+            policy: kyso::SigningPolicy {
+                signing_time: Some(demo_time()),
+                ..kyso::SigningPolicy::default()
+            },
+            reason: Some(reason.into()),
+            ..Default::default()
+        };
+        signed = kyso::pdf::sign_pdf(&signed, &signer, &options)?;
+    }
+    let out = std::env::temp_dir().join("kyso-demo-signed.pdf");
+    std::fs::write(&out, &signed)?;
+    println!(
+        "signed docs/vietnamese.pdf twice (leader, then seal): {} -> {} bytes, original bytes kept: {}",
+        document.len(),
+        signed.len(),
+        signed.starts_with(&document)
+    );
+    let options = VerifyOptions {
+        trust: trust.clone(),
+        policy: policy.clone(),
+        crls: vec![kyso::pki::Crl::parse(&std::fs::read(
+            pki.join("gov-ca.crl"),
+        )?)?],
+        ..VerifyOptions::default()
+    };
+    let mut report = kyso::verify(&signed, &options)?;
+    report.file = Some(out.display().to_string());
+    print!(
+        "{}",
+        kyso::render::render_text(&report, kyso::render::Lang::En)
+    );
+    worst = worst.max(report.exit_code());
+
+    // Tampering with one signed byte is caught.
+    let mut tampered = signed.clone();
+    if let Some(b) = tampered.get_mut(document.len() / 2) {
+        *b ^= 0x20;
+    }
+    let report = kyso::verify(&tampered, &options)?;
+    println!(
+        "after flipping one byte: {} ({})",
+        kyso::render::indication_text(report.indication, kyso::render::Lang::En),
+        report
+            .signatures
+            .first()
+            .and_then(|s| s.sub_indication)
+            .map(|s| kyso::render::sub_indication_text(s, kyso::render::Lang::En))
+            .unwrap_or("")
+    );
+    if report.indication == kyso::Indication::TotalPassed {
+        worst = 1;
     }
     Ok(worst)
 }

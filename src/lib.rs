@@ -3,15 +3,20 @@
 //! Sign and verify PDF (PAdES, PKCS#7) and XML (XMLDSig, XAdES) documents with X.509
 //! certificates, with the profiles of Vietnamese e-government and e-invoicing.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod error;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod validation;
+mod verify;
 
 pub mod cms;
 pub mod crypto;
+#[cfg(feature = "ffi")]
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod inspect;
 pub mod pdf;
 pub mod pki;
@@ -22,6 +27,7 @@ pub use error::{Error, Format, Result};
 pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
 pub use report::{Indication, SubIndication, ValidationReport};
 pub use xml::{XmlSignOptions, XmlVerifyOptions, sign_xml, verify_xml};
+pub use verify::{Detected, detect_format, verify, verify_file};
 
 /// The README's examples are compiled and run as tests.
 #[cfg(doctest)]

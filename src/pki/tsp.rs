@@ -293,13 +293,33 @@ impl TimestampToken {
         at: OffsetDateTime,
         policy: &ValidationPolicy,
     ) -> std::result::Result<(), TimestampFailure> {
+        self.verify_imprint(
+            &self.imprint_algorithm.digest(stamped),
+            extra,
+            trust,
+            at,
+            policy,
+        )
+    }
+
+    /// Like [`TimestampToken::verify`], given the digest (with
+    /// [`TimestampToken::imprint_algorithm`]) of the stamped data instead of the data, for
+    /// content hashed in a stream.
+    pub fn verify_imprint(
+        &self,
+        digest: &[u8],
+        extra: &[Certificate],
+        trust: &TrustStore,
+        at: OffsetDateTime,
+        policy: &ValidationPolicy,
+    ) -> std::result::Result<(), TimestampFailure> {
         let fail = |sub, message: String| {
             Err(TimestampFailure {
                 sub_indication: sub,
                 message,
             })
         };
-        if self.imprint_algorithm.digest(stamped) != self.imprint {
+        if digest != self.imprint.as_slice() {
             return fail(
                 SubIndication::HashFailure,
                 "the time-stamp is over other data".into(),

@@ -506,6 +506,31 @@ impl<W: Write + ?Sized> Out<'_, W> {
         Ok(())
     }
 
+    /// Unescaped text whose line ends the parser left alone (comments, processing
+    /// instructions): CR LF and lone CR become LF, as XML 1.0 §2.11 requires of the input.
+    fn line_ends_normalized(&mut self, s: &str) -> Result<()> {
+        let b = s.as_bytes();
+        if !b.contains(&b'\r') {
+            return self.put(b);
+        }
+        let mut start = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\r' {
+                self.put(&b[start..i])?;
+                self.put(b"\n")?;
+                start = if b.get(i + 1) == Some(&b'\n') {
+                    i + 2
+                } else {
+                    i + 1
+                };
+            }
+        }
+        if start < b.len() {
+            self.put(&b[start..])?;
+        }
+        Ok(())
+    }
+
     /// Text node escaping: `&`, `<`, `>`, CR.
     fn text(&mut self, s: &str) -> Result<()> {
         let b = s.as_bytes();
@@ -659,7 +684,7 @@ impl<'a, 'input: 'a, 'o, M: Membership, W: Write + ?Sized> Engine<'a, 'input, 'o
                         self.out.put(b"\n")?;
                     }
                     self.out.put(b"<!--")?;
-                    self.out.put(node.text().unwrap_or("").as_bytes())?;
+                    self.out.line_ends_normalized(node.text().unwrap_or(""))?;
                     self.out.put(b"-->")?;
                     if position == Some(true) {
                         self.out.put(b"\n")?;
@@ -679,7 +704,7 @@ impl<'a, 'input: 'a, 'o, M: Membership, W: Write + ?Sized> Engine<'a, 'input, 'o
                     self.out.put(pi.target.as_bytes())?;
                     if let Some(value) = pi.value.filter(|v| !v.is_empty()) {
                         self.out.put(b" ")?;
-                        self.out.put(value.as_bytes())?;
+                        self.out.line_ends_normalized(value)?;
                     }
                     self.out.put(b"?>")?;
                     if position == Some(true) {
@@ -1261,6 +1286,25 @@ mod tests {
         assert_eq!(
             c14n(C14nMethod::Inclusive10WithComments, xml),
             "<?a x ?>\n<!--c1-->\n<r><!--in--><?b?></r>\n<!--c2-->\n<?z?>"
+        );
+    }
+
+    #[test]
+    fn line_ends_in_comments_and_pis_are_normalized() {
+        let xml = "<r><!--a\r\nb\rc--><?p x\r\ny\r?></r>";
+        assert_eq!(
+            c14n(C14nMethod::Inclusive10WithComments, xml),
+            "<r><!--a\nb\nc--><?p x\ny\n?></r>"
+        );
+    }
+
+    #[test]
+    fn namespace_uris_are_escaped_like_attribute_values() {
+        // C14N 1.0 §2.3: a namespace node is processed "in the same way as an attribute node".
+        let xml = "<r xmlns:p='urn:x?a=1&amp;b=&quot;2&quot;&#9;'/>";
+        assert_eq!(
+            c14n(C14nMethod::Inclusive10, xml),
+            r#"<r xmlns:p="urn:x?a=1&amp;b=&quot;2&quot;&#x9;"></r>"#
         );
     }
 

@@ -25,6 +25,6 @@ pub use dsig::{
     Mode, PreparedXml, Profile, ProfileChoice, XmlSignOptions, XmlVerifyOptions, finish_xml,
     prepare_xml, sign_xml, verify_xml,
 };
-pub use parse::{IdAttributes, XML_NAMESPACE, XmlDocument};
+pub use parse::{IdAttributes, XML_NAMESPACE, XmlDocument, namespace_of};
 pub use roxmltree;
 pub use xades::{SignaturePolicy, XadesOptions};

@@ -16,6 +16,11 @@
 //!   [`Error::LimitExceeded`] naming the quantity.
 //! - **UTF-8 only.** A UTF-8 byte order mark is stripped; a declared encoding other than
 //!   UTF-8 (or US-ASCII on pure ASCII input) is [`Error::Unsupported`].
+//! - **Names and line ends the tree builder gets wrong are refused** rather than passed on:
+//!   element or attribute names that are not qualified names (`:a`, `a:`), and a lone
+//!   carriage return (old Mac line end) next to a reference in character data, which
+//!   `roxmltree` would keep as a CR instead of a line feed. Both would otherwise make the
+//!   canonical form, and so a digest, differ from other implementations'.
 //! - **An ID index without a DTD.** XMLDSig references such as `URI="#invoice"` name an
 //!   element by an ID attribute. Which attributes count as IDs is configuration
 //!   ([`IdAttributes`]); a value carried by two or more elements makes
@@ -34,6 +39,14 @@ use crate::{Error, Format, Limits, Result};
 
 /// The namespace bound to the `xml` prefix by definition.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// The namespace URI of an element, `None` when it is in no namespace.
+///
+/// Prefer this to `node.tag_name().namespace()`: for an element whose default namespace was
+/// undeclared (`xmlns=""`), `roxmltree` reports `Some("")`.
+pub fn namespace_of<'a>(element: Node<'a, '_>) -> Option<&'a str> {
+    element.tag_name().namespace().filter(|ns| !ns.is_empty())
+}
 
 /// Which attributes give an element an ID that a same-document reference (`#value`) can name.
 ///
@@ -160,6 +173,7 @@ impl<'input> XmlDocument<'input> {
         };
         let doc =
             Document::parse_with_options(text, options).map_err(|e| map_parse_error(e, limits))?;
+        check_names(&doc)?;
         let ids = index_ids(&doc, id_attrs);
         Ok(XmlDocument {
             doc,
@@ -246,6 +260,46 @@ impl<'input> XmlDocument<'input> {
         dups.sort_unstable();
         dups
     }
+}
+
+/// Refuses element and attribute names that the parser lets through but that are not
+/// qualified names in the sense of Namespaces in XML (such as `:a` or `a:`), so that every
+/// accepted name reads back from the source as `prefix:local` or `local`.
+fn check_names(doc: &Document<'_>) -> Result<()> {
+    let text = doc.input_text();
+    let bad = |qname: &str, local: &str| -> bool {
+        match qname.strip_suffix(local) {
+            Some("") => local.is_empty(),
+            Some(prefix) => {
+                local.is_empty() || prefix.len() < 2 || prefix.find(':') != Some(prefix.len() - 1)
+            }
+            None => true,
+        }
+    };
+    for node in doc.descendants().filter(Node::is_element) {
+        let start = node.range().start + 1;
+        let name_len = text
+            .get(start..)
+            .and_then(|t| t.find([' ', '\t', '\r', '\n', '/', '>']))
+            .unwrap_or(0);
+        let qname = text.get(start..start + name_len).unwrap_or("");
+        if bad(qname, node.tag_name().name()) {
+            return Err(Error::malformed(
+                Format::Xml,
+                format!("element name {qname:?} is not a qualified name"),
+            ));
+        }
+        for attr in node.attributes() {
+            let qname = text.get(attr.range_qname()).unwrap_or("");
+            if bad(qname, attr.name()) {
+                return Err(Error::malformed(
+                    Format::Xml,
+                    format!("attribute name {qname:?} is not a qualified name"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the ID index: value → the one element carrying it, or how many do.
@@ -359,9 +413,13 @@ fn prescan(text: &str, limits: &Limits) -> Result<()> {
     let mut depth = 0usize;
     let mut in_scope: Vec<usize> = Vec::new();
     let mut stored: u64 = 0;
+    let has_cr = b.contains(&b'\r');
     let mut i = 0usize;
     while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
         let p = i + off;
+        if has_cr {
+            check_line_end_before_reference(&b[i..p])?;
+        }
         let rest = &b[p..];
         if rest.starts_with(b"<!--") {
             match find(b, p + 4, b"-->") {
@@ -418,6 +476,29 @@ fn prescan(text: &str, limits: &Limits) -> Result<()> {
                 in_scope.push(scope);
             }
             i = tag.end;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses character data in which a lone carriage return (one that does not start a CR LF
+/// pair) touches a reference: `\r&amp;…` or `…&amp;\r`. XML turns every lone CR into a line
+/// feed before parsing, but next to a reference the tree builder keeps it as a CR, which
+/// would change the canonical form (`&#xD;` instead of a line break). Lone CRs come only
+/// from pre-2001 Mac line ends; a CR LF pair is always fine.
+fn check_line_end_before_reference(data: &[u8]) -> Result<()> {
+    for (k, &c) in data.iter().enumerate() {
+        if c != b'\r' {
+            continue;
+        }
+        let next = data.get(k + 1).copied();
+        let previous = k.checked_sub(1).map(|j| data[j]);
+        if next != Some(b'\n') && (next == Some(b'&') || previous == Some(b';')) {
+            return Err(Error::Unsupported(
+                "a lone carriage return next to a character or entity reference in \
+                 character data; convert the line ends to LF or CR LF"
+                    .into(),
+            ));
         }
     }
     Ok(())
@@ -557,6 +638,15 @@ mod tests {
             "f"
         );
         assert_eq!(doc.duplicate_ids(), vec!["dup"]);
+    }
+
+    #[test]
+    fn undeclared_default_namespace_is_no_namespace() {
+        let doc = parse(r#"<r xmlns="urn:d"><a xmlns=""/><b/></r>"#).unwrap();
+        let mut elements = doc.doc().descendants().filter(Node::is_element);
+        assert_eq!(elements.next().and_then(namespace_of), Some("urn:d"));
+        assert_eq!(elements.next().and_then(namespace_of), None);
+        assert_eq!(elements.next().and_then(namespace_of), Some("urn:d"));
     }
 
     #[test]

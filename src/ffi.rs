@@ -1,0 +1,552 @@
+//! The C ABI: buffers in, buffers out, options and reports as UTF-8 JSON.
+//!
+//! Every entry point returns the CLI's exit codes as its status (0 passed/ok, 1 failed,
+//! 2 indeterminate, 3 no signature, 4 error), catches panics, and leaves a message for
+//! `kyso_last_error()` on this thread. Memory kyso returns through an out-pointer is freed
+//! with `kyso_free`. No global mutable state: the last error is thread-local.
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Deserialize;
+
+use crate::crypto::{KeyFileSigner, Signer};
+use crate::error::{Error, Format};
+use crate::pdf::{PdfSignOptions, PreparedPdf, SubFilter};
+use crate::pki::{Certificate, Crl, OcspResponse, TrustStore};
+use crate::policy::{RevocationMode, SigningPolicy, ValidationPolicy};
+use crate::validation::VerifyOptions;
+
+const STATUS_ERROR: c_int = 4;
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_last_error(message: &str) {
+    let clean: String = message.chars().filter(|&c| c != '\0').collect();
+    let c = CString::new(clean).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+}
+
+/// Runs an entry point: clears the last error, catches panics, maps errors to status 4.
+fn guard(f: impl FnOnce() -> Result<c_int, Error>) -> c_int {
+    set_last_error("");
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) => {
+            set_last_error(&e.to_string());
+            STATUS_ERROR
+        }
+        Err(_) => {
+            set_last_error("internal error (a panic was caught at the C boundary)");
+            STATUS_ERROR
+        }
+    }
+}
+
+fn bad(detail: &str) -> Error {
+    Error::InvalidOption(detail.to_string())
+}
+
+/// Borrows a caller's buffer; null with a non-zero length is an error.
+///
+/// # Safety
+/// `ptr` must point to `len` readable bytes for the duration of the call.
+unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(bad(&format!("{what} is a null pointer")))
+        };
+    }
+    // SAFETY: the caller promises `len` readable bytes at `ptr`, alive for this call.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Reads an optional NUL-terminated UTF-8 string (null means empty options).
+///
+/// # Safety
+/// `ptr` must be null or point to a NUL-terminated string.
+unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>, Error> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller promises a NUL-terminated string at `ptr`.
+    let c = unsafe { CStr::from_ptr(ptr) };
+    c.to_str()
+        .map(Some)
+        .map_err(|_| bad(&format!("{what} is not valid UTF-8")))
+}
+
+/// Copies bytes into memory from `malloc`, so that `kyso_free` (or C's `free`) releases it.
+fn export(bytes: &[u8], nul: bool) -> Result<*mut u8, Error> {
+    let total = bytes.len() + usize::from(nul);
+    // SAFETY: malloc of a positive size; the result is checked for null before use.
+    let ptr = unsafe { libc::malloc(total.max(1)) } as *mut u8;
+    if ptr.is_null() {
+        return Err(bad("out of memory"));
+    }
+    // SAFETY: `ptr` has room for `total` bytes and does not overlap `bytes`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
+        if nul {
+            *ptr.add(bytes.len()) = 0;
+        }
+    }
+    Ok(ptr)
+}
+
+fn write_string(out: *mut *mut c_char, s: &str) -> Result<(), Error> {
+    if out.is_null() {
+        return Err(bad("the output pointer is null"));
+    }
+    let p = export(s.as_bytes(), true)?;
+    // SAFETY: `out` is non-null and the caller promises it is writable.
+    unsafe { *out = p as *mut c_char };
+    Ok(())
+}
+
+fn write_bytes(out: *mut *mut u8, out_len: *mut usize, bytes: &[u8]) -> Result<(), Error> {
+    if out.is_null() || out_len.is_null() {
+        return Err(bad("an output pointer is null"));
+    }
+    let p = export(bytes, false)?;
+    // SAFETY: both pointers are non-null and the caller promises they are writable.
+    unsafe {
+        *out = p;
+        *out_len = bytes.len();
+    }
+    Ok(())
+}
+
+/// Verify and inspect options (the CLI's long option names).
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct VerifyJson {
+    trust: Vec<String>,
+    crl: Vec<String>,
+    ocsp: Vec<String>,
+    at: Option<String>,
+    revocation: Option<RevocationMode>,
+    online: bool,
+    lang: Option<String>,
+    no_pinned_roots: bool,
+    password: Option<String>,
+}
+
+fn parse_json<'a, T: Deserialize<'a> + Default>(text: Option<&'a str>) -> Result<T, Error> {
+    match text {
+        None => Ok(T::default()),
+        Some(t) if t.trim().is_empty() => Ok(T::default()),
+        Some(t) => {
+            serde_json::from_str(t).map_err(|e| Error::malformed(Format::Json, e.to_string()))
+        }
+    }
+}
+
+/// A value given as PEM text, base64 DER (prefixed `base64:`), or a file path.
+fn load_value(value: &str) -> Result<Vec<u8>, Error> {
+    use base64::Engine;
+    if value.trim_start().starts_with("-----BEGIN") {
+        Ok(value.as_bytes().to_vec())
+    } else if let Some(b64) = value.strip_prefix("base64:") {
+        base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|e| bad(&format!("base64: {e}")))
+    } else {
+        Ok(std::fs::read(value)?)
+    }
+}
+
+fn parse_time(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, Error> {
+    at.map(|s| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| bad(&format!("at {s}: {e}")))
+    })
+    .transpose()
+}
+
+fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
+    let mut trust = TrustStore::new();
+    trust.set_pinned_roots(!j.no_pinned_roots);
+    for t in &j.trust {
+        if t.trim_start().starts_with("-----BEGIN") || t.starts_with("base64:") {
+            trust.add_bytes(&load_value(t)?)?;
+        } else {
+            trust.add_path(t)?;
+        }
+    }
+    Ok(VerifyOptions {
+        trust,
+        policy: ValidationPolicy {
+            validation_time: parse_time(j.at.as_deref())?,
+            revocation: j.revocation.unwrap_or_default(),
+            online: j.online,
+            ..ValidationPolicy::default()
+        },
+        certificates: Vec::new(),
+        crls: j
+            .crl
+            .iter()
+            .map(|c| Crl::parse(&load_value(c)?))
+            .collect::<Result<_, _>>()?,
+        ocsp: j
+            .ocsp
+            .iter()
+            .map(|o| OcspResponse::parse(&load_value(o)?))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// Verifies a PDF or XML document. `report_json` receives the JSON report (free it with
+/// `kyso_free`). Returns the worst indication as an exit code.
+///
+/// # Safety
+/// `doc` must point to `doc_len` readable bytes; `options_json` must be null or a
+/// NUL-terminated string; `report_json` must be a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_verify(
+    doc: *const u8,
+    doc_len: usize,
+    options_json: *const c_char,
+    report_json: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        // SAFETY: forwarded caller guarantees (see the function's safety section).
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
+        // SAFETY: as above.
+        let opts: VerifyJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        if let Some(l) = &opts.lang
+            && crate::render::Lang::from_code(l).is_none()
+        {
+            return Err(bad(&format!("lang {l}")));
+        }
+        let report = crate::verify(doc, &verify_options(&opts)?)?;
+        let json = serde_json::to_string(&report).map_err(|e| bad(&e.to_string()))?;
+        write_string(report_json, &json)?;
+        Ok(report.exit_code())
+    })
+}
+
+/// Inspects a certificate, bundle or PKCS#12 (`{"password": …, "trust": […], "at": …}`).
+///
+/// # Safety
+/// As for `kyso_verify`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_inspect(
+    data: *const u8,
+    len: usize,
+    options_json: *const c_char,
+    report_json: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        // SAFETY: forwarded caller guarantees.
+        let data = unsafe { input(data, len, "data") }?;
+        // SAFETY: as above.
+        let opts: VerifyJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        let options = crate::inspect::InspectOptions {
+            password: opts.password.clone(),
+            trust: if opts.trust.is_empty() {
+                None
+            } else {
+                Some(verify_options(&opts)?.trust)
+            },
+            policy: ValidationPolicy {
+                validation_time: parse_time(opts.at.as_deref())?,
+                ..ValidationPolicy::default()
+            },
+        };
+        let report = crate::inspect::inspect(data, &options)?;
+        let json = serde_json::to_string(&report).map_err(|e| bad(&e.to_string()))?;
+        write_string(report_json, &json)?;
+        Ok(report.exit_code())
+    })
+}
+
+/// The key of a sign call.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyJson {
+    p12_path: Option<String>,
+    p12_base64: Option<String>,
+    key_pem: Option<String>,
+    chain_pem: Option<String>,
+    password: Option<String>,
+}
+
+/// Sign options (the CLI's long option names).
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct SignJson {
+    key: Option<KeyJson>,
+    /// Certificates (PEM, signer first) for `kyso_prepare` without a key.
+    certificates_pem: Option<String>,
+    level: Option<String>,
+    tsa: Option<String>,
+    appearance: Option<String>,
+    reason: Option<String>,
+    location: Option<String>,
+    field: Option<String>,
+    page: Option<u32>,
+    certify: Option<u8>,
+    pkcs7: bool,
+    digest: Option<String>,
+    pss: bool,
+    signing_time: Option<String>,
+}
+
+fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
+    use base64::Engine;
+    let key = j.key.as_ref().ok_or_else(|| bad("options need a key"))?;
+    let password = key.password.as_deref();
+    let signer = if let Some(path) = &key.p12_path {
+        KeyFileSigner::from_pkcs12(&std::fs::read(path)?, password.unwrap_or(""))?
+    } else if let Some(b64) = &key.p12_base64 {
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|e| bad(&format!("p12_base64: {e}")))?;
+        KeyFileSigner::from_pkcs12(&der, password.unwrap_or(""))?
+    } else if let Some(pem) = &key.key_pem {
+        KeyFileSigner::from_pem(
+            pem.as_bytes(),
+            password,
+            key.chain_pem.as_deref().unwrap_or("").as_bytes(),
+        )?
+    } else {
+        return Err(bad("key needs p12_path, p12_base64 or key_pem"));
+    };
+    Ok(if j.pss { signer.with_rsa_pss() } else { signer })
+}
+
+fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
+    match j.appearance.as_deref() {
+        None | Some("none") => {}
+        Some(other) => {
+            return Err(Error::Unsupported(format!(
+                "appearance {other}: not supported yet"
+            )));
+        }
+    }
+    match j.level.as_deref() {
+        None | Some("B-B") => {}
+        Some("B-T") if j.tsa.is_some() => {}
+        Some("B-T") => return Err(bad("level B-T needs tsa")),
+        Some(other) => {
+            return Err(Error::Unsupported(format!(
+                "level {other}: not supported yet"
+            )));
+        }
+    }
+    Ok(PdfSignOptions {
+        policy: SigningPolicy {
+            digest: match &j.digest {
+                Some(d) => crate::DigestAlgorithm::from_name(d)?,
+                None => crate::DigestAlgorithm::Sha256,
+            },
+            signing_time: parse_time(j.signing_time.as_deref())?,
+            ..SigningPolicy::default()
+        },
+        sub_filter: if j.pkcs7 {
+            SubFilter::Pkcs7Detached
+        } else {
+            SubFilter::CadesDetached
+        },
+        field_name: j.field.clone(),
+        page: j.page,
+        reason: j.reason.clone(),
+        location: j.location.clone(),
+        certify: j.certify,
+        timestamp_url: j.tsa.clone(),
+        ..PdfSignOptions::default()
+    })
+}
+
+/// Signs a PDF. `out`/`out_len` receive the signed document (free with `kyso_free`).
+///
+/// # Safety
+/// `doc` must point to `doc_len` readable bytes; `options_json` must be a NUL-terminated
+/// string; `out` and `out_len` must be writable pointers.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_sign_pdf(
+    doc: *const u8,
+    doc_len: usize,
+    options_json: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        // SAFETY: forwarded caller guarantees.
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
+        // SAFETY: as above.
+        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        let signer = signer_from(&opts)?;
+        let signed = crate::pdf::sign_pdf(doc, &signer, &pdf_options(&opts)?)?;
+        write_bytes(out, out_len, &signed)?;
+        Ok(0)
+    })
+}
+
+/// Signs an XML document (XMLDSig, XAdES, Vietnamese e-invoice profiles).
+///
+/// # Safety
+/// As for `kyso_sign_pdf`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_sign_xml(
+    doc: *const u8,
+    doc_len: usize,
+    options_json: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        // SAFETY: forwarded caller guarantees.
+        let _doc = unsafe { input(doc, doc_len, "doc") }?;
+        // SAFETY: as above.
+        let _opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        let _ = (out, out_len);
+        Err(Error::Unsupported(
+            "XML signing through the C ABI: not supported yet".into(),
+        ))
+    })
+}
+
+/// Prepares a signature for a key held elsewhere: `prepared_json` receives
+/// `{"format": "pdf", "digest": hex, "algorithm": …, "state": …}`; sign `digest` and call
+/// `kyso_finish`. Options give `certificates_pem` (or a key, whose certificates are used).
+///
+/// # Safety
+/// As for `kyso_verify`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_prepare(
+    doc: *const u8,
+    doc_len: usize,
+    options_json: *const c_char,
+    prepared_json: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        // SAFETY: forwarded caller guarantees.
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
+        // SAFETY: as above.
+        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        let options = pdf_options(&opts)?;
+        let (chain, algorithm) = match (&opts.certificates_pem, &opts.key) {
+            (Some(pem), _) => {
+                let chain = Certificate::parse_any(pem.as_bytes())?;
+                let kind = chain.first().and_then(|c| c.key_kind());
+                let scheme = match kind {
+                    Some(crate::crypto::KeyKind::Ec { .. }) => {
+                        crate::crypto::SignatureScheme::Ecdsa
+                    }
+                    _ if opts.pss => crate::crypto::SignatureScheme::RsaPss,
+                    _ => crate::crypto::SignatureScheme::RsaPkcs1v15,
+                };
+                let alg = crate::crypto::SignatureAlgorithm {
+                    scheme,
+                    digest: options.policy.digest,
+                };
+                (chain, alg)
+            }
+            (None, Some(_)) => {
+                let signer = signer_from(&opts)?;
+                let chain = signer
+                    .certificate_chain()
+                    .iter()
+                    .map(|d| Certificate::from_der(d))
+                    .collect::<Result<Vec<_>, _>>()?;
+                (chain, signer.signature_algorithm(options.policy.digest))
+            }
+            (None, None) => return Err(bad("options need certificates_pem or a key")),
+        };
+        match crate::detect_format(doc) {
+            Some(crate::Detected::Pdf) => {
+                let prepared = crate::pdf::prepare_pdf(doc, &chain, algorithm, &options)?;
+                let json = serde_json::json!({
+                    "format": "pdf",
+                    "digest": hex::encode(&prepared.digest),
+                    "algorithm": prepared.algorithm,
+                    "state": prepared,
+                });
+                write_string(prepared_json, &json.to_string())?;
+                Ok(0)
+            }
+            Some(crate::Detected::Xml) => Err(Error::Unsupported(
+                "XML prepare through the C ABI: not supported yet".into(),
+            )),
+            None => Err(Error::Unsupported(
+                "the document is neither PDF nor XML".into(),
+            )),
+        }
+    })
+}
+
+/// Finishes a prepared signature with a raw signature value over the prepared digest
+/// (PKCS#1 for RSA; DER or r‖s for ECDSA).
+///
+/// # Safety
+/// `prepared_json` must be a NUL-terminated string; `doc` must point to `doc_len` readable
+/// bytes and `signature` to `signature_len`; `out` and `out_len` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_finish(
+    prepared_json: *const c_char,
+    doc: *const u8,
+    doc_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        // SAFETY: forwarded caller guarantees.
+        let prepared = unsafe { text(prepared_json, "prepared_json") }?
+            .ok_or_else(|| bad("prepared_json is null"))?;
+        // SAFETY: as above.
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
+        // SAFETY: as above.
+        let signature = unsafe { input(signature, signature_len, "signature") }?;
+        #[derive(Deserialize)]
+        struct Envelope {
+            format: String,
+            state: serde_json::Value,
+        }
+        let env: Envelope = serde_json::from_str(prepared)
+            .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+        match env.format.as_str() {
+            "pdf" => {
+                let state: PreparedPdf = serde_json::from_value(env.state)
+                    .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+                let signed = crate::pdf::finish_pdf(&state, doc, signature)?;
+                write_bytes(out, out_len, &signed)?;
+                Ok(0)
+            }
+            other => Err(Error::Unsupported(format!("prepared format {other}"))),
+        }
+    })
+}
+
+/// kyso's version, a static string.
+#[unsafe(no_mangle)]
+pub extern "C" fn kyso_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
+}
+
+/// The message of the last failed call on this thread (empty after a success); valid until
+/// the next kyso call on this thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn kyso_last_error() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+/// Frees memory kyso returned through an out-pointer. Null is ignored.
+///
+/// # Safety
+/// `ptr` must be null or a pointer kyso returned and that was not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_free(ptr: *mut c_void) {
+    if !ptr.is_null() {
+        // SAFETY: kyso allocates every returned buffer with malloc; the caller passes it once.
+        unsafe { libc::free(ptr) };
+    }
+}

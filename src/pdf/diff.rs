@@ -1,0 +1,479 @@
+//! What changed after a signature, revision by revision, and whether the rules allow it.
+//!
+//! Every object an update adds, replaces or frees is examined. A replaced object must be
+//! explained by one of a few small rules (a page gaining a signature widget, the form gaining
+//! a field, a form field being filled, the catalog gaining a DSS, …), each checking that only
+//! the keys it is about changed; anything no rule explains is not permitted. This is what
+//! stops incremental saving attacks and the shadow attacks: page content, resources, fonts,
+//! XObjects, the page tree, freed or re-pointed objects, and objects that the signed revision
+//! referenced while they did not exist.
+
+use std::collections::{HashMap, HashSet};
+
+use super::object::{Array, Dictionary, ObjRef, Object};
+use super::xref::XrefEntry;
+use super::{Document, RevisionView, Source};
+use crate::error::Result;
+
+/// What the signer of a certification signature allowed (DocMDP /P), and the fields locked
+/// by FieldMDP.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Permissions {
+    /// DocMDP P: 1 nothing, 2 form filling and signing, 3 also annotations. `None`: no
+    /// certification (approval signatures only), which kyso treats like 2 plus annotations.
+    pub docmdp: Option<u8>,
+    /// Fully qualified names of fields that may not change.
+    pub locked_fields: HashSet<String>,
+    /// Every field is locked (FieldMDP /Action /All).
+    pub all_fields_locked: bool,
+}
+
+impl Permissions {
+    fn form_filling(&self) -> bool {
+        self.docmdp != Some(1)
+    }
+    fn signing(&self) -> bool {
+        self.docmdp != Some(1)
+    }
+    fn annotations(&self) -> bool {
+        matches!(self.docmdp, None | Some(3))
+    }
+    fn field_locked(&self, name: &str) -> bool {
+        self.all_fields_locked || self.locked_fields.contains(name)
+    }
+}
+
+/// The verdict on everything after one signature.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DiffOutcome {
+    /// Whether anything was appended at all.
+    pub changed: bool,
+    /// Changes that no rule permits, with the object and the reason.
+    pub forbidden: Vec<String>,
+    /// Permitted changes worth telling (annotations, form values).
+    pub notes: Vec<String>,
+}
+
+/// The roles objects play in one revision, to pick the rule that applies to a replacement.
+struct Roles {
+    catalog: Option<ObjRef>,
+    acroform: Option<ObjRef>,
+    fields_array: Option<ObjRef>,
+    pages: HashSet<ObjRef>,
+    annots_arrays: HashSet<ObjRef>,
+    /// Field objects (terminal or not) by object, with their fully qualified names.
+    fields: HashMap<ObjRef, (String, bool)>,
+}
+
+fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
+    let (catalog_ref, catalog) = view.catalog()?;
+    let acroform = catalog.get("AcroForm").and_then(Object::as_ref);
+    let fields_array = match acroform {
+        Some(r) => view
+            .get(r)?
+            .and_then(|o| o.object.as_dict().and_then(|d| d.get_ref("Fields"))),
+        None => catalog
+            .get("AcroForm")
+            .and_then(Object::as_dict)
+            .and_then(|d| d.get_ref("Fields")),
+    };
+    let pages = view.pages()?;
+    let annots_arrays = pages
+        .iter()
+        .filter_map(|p| p.dict.get_ref("Annots"))
+        .collect();
+    let mut fields = HashMap::new();
+    for f in view.fields()? {
+        let is_sig = f.is_signature();
+        if let Some(id) = f.id {
+            fields.insert(id, (f.name.clone(), is_sig));
+        }
+        for w in &f.widgets {
+            fields.insert(*w, (f.name.clone(), is_sig));
+        }
+    }
+    Ok(Roles {
+        catalog: Some(catalog_ref),
+        acroform,
+        fields_array,
+        pages: pages.iter().map(|p| p.id).collect(),
+        annots_arrays,
+        fields,
+    })
+}
+
+/// Examines every revision after `signed` (the revision the signature covers).
+pub(crate) fn analyse<S: Source>(
+    doc: &Document<S>,
+    signed: usize,
+    perms: &Permissions,
+) -> Result<DiffOutcome> {
+    let mut out = DiffOutcome::default();
+    let last = doc.revisions().len().saturating_sub(1);
+    if signed >= last {
+        return Ok(out);
+    }
+    out.changed = true;
+    let Some(signed_view) = doc.view(signed) else {
+        return Ok(out);
+    };
+    let signed_root = signed_view.trailer().get_ref("Root");
+    let mut dangling: Option<HashSet<u32>> = None;
+
+    for k in signed + 1..=last {
+        let (Some(before), Some(after)) = (doc.view(k - 1), doc.view(k)) else {
+            continue;
+        };
+        if after.trailer().get_ref("Root") != signed_root {
+            out.forbidden
+                .push(format!("revision {k}: the document catalog was replaced"));
+        }
+        if after.trailer().contains_key("Encrypt") && !before.trailer().contains_key("Encrypt") {
+            out.forbidden
+                .push(format!("revision {k}: encryption was added"));
+        }
+        let roles_before = roles(&before)?;
+        let roles_after = roles(&after)?;
+        for (num, entry) in doc.changed_entries(k) {
+            let generation = match entry {
+                XrefEntry::InUse { generation, .. } => generation,
+                XrefEntry::Compressed { .. } => 0,
+                XrefEntry::Free { .. } => {
+                    if object_exists(&before, num)? {
+                        out.forbidden
+                            .push(format!("object {num} was deleted after signing"));
+                    }
+                    continue;
+                }
+            };
+            let r = ObjRef::new(num, generation);
+            let old = before.get(r)?;
+            let Some(new) = after.get(r)? else {
+                continue;
+            };
+            let Some(old) = old else {
+                // A new object. One that the signed revision already referred to (a dangling
+                // reference, read as null when signed) would change what the signed pages show.
+                if dangling.is_none() {
+                    dangling = Some(dangling_refs(&signed_view)?);
+                }
+                if dangling.as_ref().is_some_and(|d| d.contains(&num)) {
+                    out.forbidden.push(format!(
+                        "object {num} is referred to by the signed revision and defined only after signing"
+                    ));
+                }
+                continue;
+            };
+            if same_object(doc, &old.object, &new.object)? {
+                continue;
+            }
+            if let Err(why) = explain(
+                doc,
+                r,
+                &old.object,
+                &new.object,
+                &roles_before,
+                &roles_after,
+                &after,
+                perms,
+            )? {
+                out.forbidden.push(format!("object {r} modified: {why}"));
+            } else if let Some(note) = note_for(r, &roles_before) {
+                out.notes.push(note);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn object_exists<S: Source>(view: &RevisionView<'_, S>, num: u32) -> Result<bool> {
+    // Any generation: look the number up through a generation-agnostic probe.
+    for generation in [0u16, 1] {
+        if view.get(ObjRef::new(num, generation))?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn note_for(r: ObjRef, roles: &Roles) -> Option<String> {
+    roles
+        .fields
+        .get(&r)
+        .filter(|(_, sig)| !sig)
+        .map(|(name, _)| format!("form field {name} was filled after signing"))
+}
+
+type Explained = std::result::Result<(), String>;
+
+/// The rule that explains a replacement, or why none does.
+#[allow(clippy::too_many_arguments)]
+fn explain<S: Source>(
+    doc: &Document<S>,
+    r: ObjRef,
+    old: &Object,
+    new: &Object,
+    before: &Roles,
+    after: &Roles,
+    after_view: &RevisionView<'_, S>,
+    perms: &Permissions,
+) -> Result<Explained> {
+    let (Object::Dict(old_d), Object::Dict(new_d)) = (old, new) else {
+        if let (Object::Array(old_a), Object::Array(new_a)) = (old, new) {
+            if before.annots_arrays.contains(&r) {
+                return annots_rule(doc, old_a, new_a, before, after_view, perms);
+            }
+            if before.fields_array == Some(r) {
+                return Ok(appended_only(doc, old_a, new_a, "/Fields"));
+            }
+        }
+        return Ok(Err(format!("a {} was changed", old.kind())));
+    };
+    let changed = changed_keys(doc, old_d, new_d)?;
+    let only = |allowed: &[&str]| -> Explained {
+        match changed.iter().find(|k| !allowed.contains(&k.as_str())) {
+            Some(k) => Err(format!("/{k} changed")),
+            None => Ok(()),
+        }
+    };
+    if before.catalog == Some(r) {
+        // The catalog may gain a DSS (PAdES LTV) and an AcroForm it did not have; a form
+        // written inline is checked like the form object.
+        let mut allowed = vec!["DSS", "Extensions"];
+        if old_d.get("AcroForm").is_none() {
+            allowed.push("AcroForm");
+        }
+        if let (Some(Object::Dict(a)), Some(Object::Dict(b))) =
+            (old_d.get("AcroForm"), new_d.get("AcroForm"))
+        {
+            if let Err(why) = form_rule(doc, a, b)? {
+                return Ok(Err(why));
+            }
+            allowed.push("AcroForm");
+        }
+        return Ok(only(&allowed));
+    }
+    if before.acroform == Some(r) {
+        return form_rule(doc, old_d, new_d);
+    }
+    if before.pages.contains(&r) {
+        if let Err(why) = only(&["Annots"]) {
+            return Ok(Err(format!("page: {why}")));
+        }
+        let empty = Array::new();
+        let old_a = match old_d.get("Annots") {
+            Some(Object::Array(a)) => a,
+            _ => &empty,
+        };
+        let Some(Object::Array(new_a)) = new_d.get("Annots") else {
+            return Ok(Err("page annotations replaced".into()));
+        };
+        let _ = after;
+        return annots_rule(doc, old_a, new_a, before, after_view, perms);
+    }
+    if let Some((name, is_sig)) = before.fields.get(&r) {
+        if perms.field_locked(name) {
+            return Ok(Err(format!("field {name} is locked by a signature")));
+        }
+        if *is_sig {
+            if !perms.signing() {
+                return Ok(Err("the certification allows no further signatures".into()));
+            }
+            if old_d.get("V").is_some() && changed.iter().any(|k| k == "V") {
+                return Ok(Err(format!("the signature in field {name} was replaced")));
+            }
+            return Ok(only(&["V", "AP", "AS", "Lock", "SV"]));
+        }
+        if !perms.form_filling() {
+            return Ok(Err("the certification allows no form filling".into()));
+        }
+        return Ok(only(&["V", "AP", "AS"]));
+    }
+    if old_d.is_name("Type", "Annot")
+        || old_d.get("Subtype").is_some() && old_d.contains_key("Rect")
+    {
+        if perms.annotations() {
+            return Ok(Ok(()));
+        }
+        return Ok(Err("the certification allows no annotation changes".into()));
+    }
+    Ok(Err(format!("{} changed", describe(old_d))))
+}
+
+fn describe(d: &Dictionary) -> String {
+    match d.get_name("Type").and_then(|n| n.as_str()) {
+        Some(t) => format!("a /{t} dictionary"),
+        None => "a dictionary".into(),
+    }
+}
+
+/// The form may gain fields (all old ones kept), /SigFlags and new /DR entries.
+fn form_rule<S: Source>(
+    doc: &Document<S>,
+    old: &Dictionary,
+    new: &Dictionary,
+) -> Result<Explained> {
+    for k in changed_keys(doc, old, new)? {
+        match k.as_str() {
+            "SigFlags" => {}
+            "Fields" => match (old.get("Fields"), new.get("Fields")) {
+                (Some(Object::Array(a)), Some(Object::Array(b))) => {
+                    if let Err(e) = appended_only(doc, a, b, "/Fields") {
+                        return Ok(Err(e));
+                    }
+                }
+                (None, Some(_)) => {}
+                _ => return Ok(Err("/AcroForm /Fields replaced".into())),
+            },
+            "DR" => match (old.get("DR"), new.get("DR")) {
+                (Some(Object::Dict(a)), Some(Object::Dict(b))) => {
+                    if a.iter()
+                        .any(|(k, v)| b.get(k.as_str().unwrap_or("")) != Some(v))
+                    {
+                        return Ok(Err("/AcroForm /DR entries changed".into()));
+                    }
+                }
+                (None, _) => {}
+                _ => return Ok(Err("/AcroForm /DR replaced".into())),
+            },
+            other => return Ok(Err(format!("/AcroForm /{other} changed"))),
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// `new` keeps every element of `old`, in order, and adds at the end.
+fn appended_only<S: Source>(doc: &Document<S>, old: &Array, new: &Array, what: &str) -> Explained {
+    if new.len() < old.len() {
+        return Err(format!("{what} lost entries"));
+    }
+    for (a, b) in old.iter().zip(new.iter()) {
+        if !matches!(same_object(doc, a, b), Ok(true)) {
+            return Err(format!("{what} entries changed"));
+        }
+    }
+    Ok(())
+}
+
+/// A page's annotations may gain new signature widgets (when signing is allowed) and other
+/// new annotations (when annotations are allowed); existing ones stay.
+fn annots_rule<S: Source>(
+    doc: &Document<S>,
+    old: &Array,
+    new: &Array,
+    before: &Roles,
+    after_view: &RevisionView<'_, S>,
+    perms: &Permissions,
+) -> Result<Explained> {
+    if let Err(e) = appended_only(doc, old, new, "/Annots") {
+        return Ok(Err(e));
+    }
+    for added in new.iter().skip(old.len()) {
+        let Some(r) = added.as_ref() else {
+            return Ok(Err("an inline annotation was added".into()));
+        };
+        if before.fields.contains_key(&r) || before.pages.contains(&r) {
+            return Ok(Err(format!("existing object {r} added as an annotation")));
+        }
+        let Some(obj) = after_view.get(r)? else {
+            return Ok(Err(format!("annotation {r} does not exist")));
+        };
+        let Some(d) = obj.object.as_dict() else {
+            return Ok(Err(format!("annotation {r} is not a dictionary")));
+        };
+        let is_sig_widget = d.is_name("Subtype", "Widget")
+            && (d.is_name("FT", "Sig")
+                || d.get("Parent")
+                    .and_then(|p| after_view.resolve_dict(p, "a field").ok().flatten())
+                    .is_some_and(|p| p.is_name("FT", "Sig")));
+        if is_sig_widget {
+            if !perms.signing() {
+                return Ok(Err("the certification allows no further signatures".into()));
+            }
+        } else if !perms.annotations() {
+            return Ok(Err(format!(
+                "annotation {r} added, which the certification does not allow"
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Keys whose values differ (including added and removed keys).
+fn changed_keys<S: Source>(
+    doc: &Document<S>,
+    old: &Dictionary,
+    new: &Dictionary,
+) -> Result<Vec<String>> {
+    let mut keys: Vec<String> = Vec::new();
+    for (k, v) in old.iter() {
+        let name = String::from_utf8_lossy(k.as_bytes()).into_owned();
+        match new.get(&name) {
+            Some(w) if same_object(doc, v, w)? => {}
+            _ if v.is_null() && new.get(&name).is_none() => {}
+            _ => keys.push(name),
+        }
+    }
+    for (k, v) in new.iter() {
+        let name = String::from_utf8_lossy(k.as_bytes()).into_owned();
+        if old.get(&name).is_none() && !v.is_null() {
+            keys.push(name);
+        }
+    }
+    Ok(keys)
+}
+
+/// Structural equality: values equal, spans ignored; streams equal in dictionary and data.
+fn same_object<S: Source>(doc: &Document<S>, a: &Object, b: &Object) -> Result<bool> {
+    Ok(match (a, b) {
+        (Object::Array(x), Object::Array(y)) => {
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            for (p, q) in x.iter().zip(y.iter()) {
+                if !same_object(doc, p, q)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        (Object::Dict(x), Object::Dict(y)) => changed_keys(doc, x, y)?.is_empty(),
+        (Object::Stream(x), Object::Stream(y)) => {
+            changed_keys(doc, &x.dict, &y.dict)?.is_empty()
+                && (x.data_span() == y.data_span()
+                    || doc.stream_data_raw(x)? == doc.stream_data_raw(y)?)
+        }
+        (Object::Real(x), Object::Real(y)) => x.to_bits() == y.to_bits() || x == y,
+        _ => a == b,
+    })
+}
+
+/// Object numbers that objects reachable in `view` refer to but that `view` does not define.
+fn dangling_refs<S: Source>(view: &RevisionView<'_, S>) -> Result<HashSet<u32>> {
+    let limit = view.document().limits().max_pdf_objects as usize;
+    let mut seen: HashSet<ObjRef> = HashSet::new();
+    let mut dangling = HashSet::new();
+    let mut stack: Vec<Object> = view.trailer().iter().map(|(_, v)| v.clone()).collect();
+    while let Some(o) = stack.pop() {
+        match o {
+            Object::Ref(r) => {
+                if seen.len() >= limit || !seen.insert(r) {
+                    continue;
+                }
+                match view.get(r) {
+                    Ok(Some(obj)) => stack.push(obj.object.clone()),
+                    Ok(None) => {
+                        dangling.insert(r.num);
+                    }
+                    // A damaged object cannot be used to hide anything the signed view shows.
+                    Err(_) => {}
+                }
+            }
+            Object::Array(a) => stack.extend(a.iter().cloned()),
+            Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v.clone())),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v.clone())),
+            _ => {}
+        }
+    }
+    Ok(dangling)
+}

@@ -1,0 +1,644 @@
+//! Verification of PDF signatures: find them through the form, check the byte ranges
+//! strictly, verify the CMS, the signer and everything that was appended afterwards.
+
+use std::sync::Arc;
+
+use super::diff::{self, Permissions};
+use super::object::{Dictionary, IndirectObject, Location, ObjRef, Object};
+use super::{Document, Source};
+use crate::cms::{ParsedSignedData, parse_signed_data};
+use crate::error::Result;
+use crate::pki::{TimestampToken, rfc3339};
+use crate::report::{
+    Coverage, DocumentFormat, Indication, Modifications, SignatureReport, SubIndication,
+    TimestampReport, ValidationReport,
+};
+use crate::validation::{Evidence, VerifyOptions, validate_signer};
+
+/// One signature field with a value, as found through the form.
+struct Found {
+    name: String,
+    sig_ref: ObjRef,
+}
+
+/// Verifies every signature of a PDF.
+///
+/// Signatures are found through the AcroForm field tree of the newest revision, never by
+/// scanning bytes. A file that cannot be read as a PDF is an `Err`; everything about a
+/// signature goes into its report entry.
+pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<ValidationReport> {
+    let doc = Document::open(source, &options.policy.limits)?;
+    let view = doc.latest();
+    let fields = view.fields()?;
+    let found: Vec<Found> = fields
+        .iter()
+        .filter(|f| f.is_signature())
+        .filter_map(|f| match &f.value {
+            Some(Object::Ref(r)) => Some(Found {
+                name: f.name.clone(),
+                sig_ref: *r,
+            }),
+            _ => None,
+        })
+        .take(options.policy.limits.max_signatures as usize)
+        .collect();
+    // Inline (direct) signature values cannot be located in the file: they are reported as
+    // broken rather than skipped, so that they cannot hide.
+    let inline: Vec<String> = fields
+        .iter()
+        .filter(|f| f.is_signature() && matches!(f.value, Some(Object::Dict(_))))
+        .map(|f| f.name.clone())
+        .collect();
+
+    let certification = certification_level(&doc)?;
+    let mut reports = Vec::new();
+    let mut locks = Permissions::default();
+    let mut checked: Vec<(usize, SignatureReport)> = Vec::new();
+    for f in &found {
+        let (revision, report, sig_locks) = verify_one(&doc, f, options)?;
+        if let Some(l) = sig_locks {
+            locks.all_fields_locked |= l.all_fields_locked;
+            locks.locked_fields.extend(l.locked_fields);
+        }
+        checked.push((revision.unwrap_or(usize::MAX), report));
+    }
+    // Revision analysis needs every signature's locks, so it runs after the first pass.
+    for (revision, mut report) in checked {
+        if revision != usize::MAX {
+            let perms = Permissions {
+                docmdp: certification
+                    .filter(|(_, rev)| *rev <= revision)
+                    .map(|(p, _)| p),
+                ..locks.clone()
+            };
+            match diff::analyse(&doc, revision, &perms) {
+                Ok(outcome) => {
+                    report.modifications_after = Some(if !outcome.changed {
+                        Modifications::None
+                    } else if outcome.forbidden.is_empty() {
+                        Modifications::Permitted
+                    } else {
+                        Modifications::NotPermitted
+                    });
+                    report.warnings.extend(outcome.notes);
+                    for why in outcome.forbidden {
+                        report.fail(
+                            Indication::TotalFailed,
+                            SubIndication::ModifiedAfterSigning,
+                            why,
+                        );
+                    }
+                }
+                Err(e) => report.fail(
+                    Indication::TotalFailed,
+                    SubIndication::FormatFailure,
+                    format!("cannot analyse the changes after signing: {e}"),
+                ),
+            }
+        }
+        report.conclude();
+        reports.push(report);
+    }
+    for name in inline {
+        let mut r = SignatureReport::new(name, "PDF");
+        r.fail(
+            Indication::TotalFailed,
+            SubIndication::FormatFailure,
+            "the signature value is a direct object, so its byte range cannot be checked",
+        );
+        reports.push(r);
+    }
+    Ok(ValidationReport::new(DocumentFormat::Pdf, reports))
+}
+
+/// DocMDP P of a certification signature and the revision it signed, from the catalog's
+/// /Perms.
+fn certification_level<S: Source>(doc: &Document<S>) -> Result<Option<(u8, usize)>> {
+    let view = doc.latest();
+    let (_, catalog) = view.catalog()?;
+    let Some(perms) = catalog
+        .get("Perms")
+        .map(|p| view.resolve_dict(p, "/Perms"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let Some(sig_ref) = perms.get_ref("DocMDP") else {
+        return Ok(None);
+    };
+    let Some(sig) = view.get(sig_ref)? else {
+        return Ok(None);
+    };
+    let Some(dict) = sig.object.as_dict() else {
+        return Ok(None);
+    };
+    let p = docmdp_p(&view, dict).unwrap_or(2);
+    let revision = dict
+        .get("ByteRange")
+        .and_then(Object::as_array)
+        .and_then(|a| Some(a.get(2)?.as_int()? + a.get(3)?.as_int()?))
+        .and_then(|end| signed_revision(doc, end as u64))
+        .unwrap_or(0);
+    Ok(Some((p, revision)))
+}
+
+fn docmdp_p<S: Source>(view: &super::RevisionView<'_, S>, sig: &Dictionary) -> Option<u8> {
+    let refs = view.resolve(sig.get("Reference")?).ok()?;
+    for r in refs.as_array()?.iter() {
+        let d = view.resolve_dict(r, "a signature reference").ok()??;
+        if d.is_name("TransformMethod", "DocMDP") {
+            let params = view
+                .resolve_dict(d.get("TransformParams")?, "TransformParams")
+                .ok()??;
+            return Some(params.get_int("P").unwrap_or(2).clamp(1, 3) as u8);
+        }
+    }
+    None
+}
+
+fn field_locks<S: Source>(
+    view: &super::RevisionView<'_, S>,
+    sig: &Dictionary,
+) -> Option<Permissions> {
+    let refs = view.resolve(sig.get("Reference")?).ok()?;
+    let mut perms = Permissions::default();
+    let mut any = false;
+    for r in refs.as_array()?.iter() {
+        let Some(d) = view.resolve_dict(r, "a signature reference").ok().flatten() else {
+            continue;
+        };
+        if !d.is_name("TransformMethod", "FieldMDP") {
+            continue;
+        }
+        let Some(params) = d
+            .get("TransformParams")
+            .and_then(|p| view.resolve_dict(p, "TransformParams").ok().flatten())
+        else {
+            continue;
+        };
+        any = true;
+        let names: Vec<String> = params
+            .get("Fields")
+            .and_then(Object::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| o.as_string().map(|s| s.to_text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if params.is_name("Action", "Include") {
+            perms.locked_fields.extend(names);
+        } else {
+            // /All, and /Exclude taken as /All: locking more than asked fails closed.
+            perms.all_fields_locked = true;
+        }
+    }
+    any.then_some(perms)
+}
+
+/// The revision whose end is `end` (after `%%EOF`, with or without its end-of-line).
+fn signed_revision<S: Source>(doc: &Document<S>, end: u64) -> Option<usize> {
+    doc.revisions()
+        .iter()
+        .position(|r| r.end() == end || r.marker_end() == end)
+}
+
+fn fail(report: &mut SignatureReport, sub: SubIndication, why: impl Into<String>) {
+    report.fail(Indication::TotalFailed, sub, why);
+}
+
+/// Checks one signature; returns the revision it covers (when its ranges are sound), its
+/// report, and the fields it locks.
+fn verify_one<S: Source>(
+    doc: &Document<S>,
+    found: &Found,
+    options: &VerifyOptions,
+) -> Result<(Option<usize>, SignatureReport, Option<Permissions>)> {
+    let mut report = SignatureReport::new(found.name.clone(), "PDF");
+    let Some(obj) = doc.get(found.sig_ref)? else {
+        fail(
+            &mut report,
+            SubIndication::FormatFailure,
+            "the signature value does not exist",
+        );
+        return Ok((None, report, None));
+    };
+    let Some(sig) = obj.object.as_dict() else {
+        fail(
+            &mut report,
+            SubIndication::FormatFailure,
+            "the signature value is not a dictionary",
+        );
+        return Ok((None, report, None));
+    };
+    let sub_filter = sig
+        .get_name("SubFilter")
+        .and_then(|n| n.as_str())
+        .unwrap_or("")
+        .to_owned();
+    report.level = match sub_filter.as_str() {
+        "ETSI.CAdES.detached" => "PAdES-B-B",
+        "adbe.pkcs7.detached" | "adbe.pkcs7.sha1" => "PKCS7",
+        "ETSI.RFC3161" => "DocTimeStamp",
+        _ => "PDF",
+    }
+    .into();
+    report.claimed_signing_time = sig
+        .get("M")
+        .and_then(Object::as_string)
+        .and_then(|s| parse_pdf_date(&s.bytes));
+    let locks = field_locks(&doc.latest(), sig);
+
+    let ranges = match check_byte_range(doc, &obj, sig) {
+        Ok(r) => r,
+        Err(why) => {
+            fail(&mut report, SubIndication::FormatFailure, why);
+            return Ok((None, report, locks));
+        }
+    };
+    let covered_end = ranges[2] + ranges[3];
+    let Some(revision) = signed_revision(doc, covered_end) else {
+        fail(
+            &mut report,
+            SubIndication::FormatFailure,
+            "the signed byte ranges do not end where a revision ends",
+        );
+        return Ok((None, report, locks));
+    };
+    // The signature dictionary must be the one the signed revision defines, unchanged since.
+    match doc.get_in_revision(revision, found.sig_ref)? {
+        Some(o) if o.location == obj.location => {}
+        _ => {
+            fail(
+                &mut report,
+                SubIndication::FormatFailure,
+                "the signature dictionary was replaced after signing",
+            );
+            return Ok((None, report, locks));
+        }
+    }
+    report.coverage = Some(if covered_end == doc.len() {
+        Coverage::EntireFile
+    } else {
+        Coverage::EntireRevision
+    });
+
+    let Some(contents) = sig.get("Contents").and_then(Object::as_string) else {
+        fail(
+            &mut report,
+            SubIndication::FormatFailure,
+            "/Contents is not a string",
+        );
+        return Ok((Some(revision), report, locks));
+    };
+    if sub_filter == "ETSI.RFC3161" {
+        verify_doc_timestamp(doc, &ranges, &contents.bytes, options, &mut report)?;
+        return Ok((Some(revision), report, locks));
+    }
+    let cms = match parse_signed_data(&contents.bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            fail(
+                &mut report,
+                SubIndication::FormatFailure,
+                format!("/Contents: {e}"),
+            );
+            return Ok((Some(revision), report, locks));
+        }
+    };
+    report.digest_algorithm = Some(cms.digest_algorithm.name().into());
+    report.signature_algorithm = Some(cms.signature_algorithm.name());
+    report.warnings.extend(cms.warnings.iter().cloned());
+    if report.claimed_signing_time.is_none() {
+        report.claimed_signing_time = cms.signing_time.map(rfc3339);
+    }
+    if sub_filter == "ETSI.CAdES.detached" && !cms.has_signing_certificate_attribute() {
+        fail(
+            &mut report,
+            SubIndication::FormatFailure,
+            "PAdES signature without a signing-certificate attribute",
+        );
+    }
+    check_algorithms(&cms, options, &mut report);
+
+    let content_digest = hash_ranges(doc, &ranges, cms.digest_algorithm)?;
+    let verified = if sub_filter == "adbe.pkcs7.sha1" {
+        // The signed content is the SHA-1 digest of the ranges, encapsulated.
+        let sha1 = hash_ranges(doc, &ranges, crate::DigestAlgorithm::Sha1)?;
+        if cms.content.as_deref() != Some(sha1.as_slice()) {
+            Err(crate::cms::CmsFailure {
+                sub_indication: SubIndication::HashFailure,
+                message: "the encapsulated SHA-1 digest does not match the signed ranges".into(),
+            })
+        } else {
+            cms.verify(&cms.digest_algorithm.digest(&sha1))
+        }
+    } else if cms.content.is_some() {
+        Err(crate::cms::CmsFailure {
+            sub_indication: SubIndication::FormatFailure,
+            message: "a detached signature must not encapsulate content".into(),
+        })
+    } else {
+        cms.verify(&content_digest)
+    };
+    if let Some(signer) = &cms.signer {
+        report.signer = Some(signer.to_signer_report());
+    }
+    if let Err(f) = verified {
+        fail(&mut report, f.sub_indication, f.message);
+        return Ok((Some(revision), report, locks));
+    }
+    let proof_of_existence = signature_timestamp(&cms, options, &mut report);
+    if proof_of_existence.is_some() && report.level == "PAdES-B-B" {
+        report.level = "PAdES-B-T".into();
+    }
+    if let Some(signer) = &cms.signer {
+        let crls: Vec<crate::pki::Crl> = cms
+            .crls
+            .iter()
+            .filter_map(|d| crate::pki::Crl::parse(d).ok())
+            .collect();
+        let evidence = Evidence {
+            signer,
+            certificates: &cms.certificates,
+            crls: &crls,
+            ocsp: &[],
+            proof_of_existence,
+        };
+        validate_signer(&evidence, options, &mut report);
+    }
+    Ok((Some(revision), report, locks))
+}
+
+fn check_algorithms(cms: &ParsedSignedData, options: &VerifyOptions, report: &mut SignatureReport) {
+    if cms.digest_algorithm.is_weak() || cms.signature_algorithm.digest.is_weak() {
+        if options.policy.weak_algorithms == crate::WeakAlgorithms::Reject {
+            report.fail(
+                Indication::TotalFailed,
+                SubIndication::CryptoConstraintsFailure,
+                "SHA-1 is not accepted by the policy",
+            );
+        } else {
+            report
+                .warnings
+                .push("weak_algorithm: the signature uses SHA-1".into());
+        }
+    }
+}
+
+/// Verifies the signature time-stamp (unsigned attribute) and returns its time when valid.
+fn signature_timestamp(
+    cms: &ParsedSignedData,
+    options: &VerifyOptions,
+    report: &mut SignatureReport,
+) -> Option<time::OffsetDateTime> {
+    let token = cms.timestamp_token.as_ref()?;
+    let parsed = match TimestampToken::parse(token) {
+        Ok(t) => t,
+        Err(e) => {
+            report.warnings.push(format!("timestamp_invalid: {e}"));
+            return None;
+        }
+    };
+    let tsa = parsed
+        .tsa_certificate()
+        .map(|c| c.subject().to_rfc4514())
+        .unwrap_or_default();
+    let result = parsed.verify(
+        &cms.signature,
+        &cms.certificates,
+        &options.trust,
+        options.policy.time(),
+        &options.policy,
+    );
+    let ok = result.is_ok();
+    if let Err(e) = result {
+        report
+            .warnings
+            .push(format!("timestamp_invalid: {}", e.message));
+    }
+    report.timestamp = Some(TimestampReport {
+        time: rfc3339(parsed.gen_time),
+        tsa,
+        indication: if ok {
+            Indication::TotalPassed
+        } else {
+            Indication::Indeterminate
+        },
+    });
+    ok.then_some(parsed.gen_time)
+}
+
+fn verify_doc_timestamp<S: Source>(
+    doc: &Document<S>,
+    ranges: &[u64; 4],
+    contents: &[u8],
+    options: &VerifyOptions,
+    report: &mut SignatureReport,
+) -> Result<()> {
+    let token = match TimestampToken::parse(contents) {
+        Ok(t) => t,
+        Err(e) => {
+            fail(
+                report,
+                SubIndication::FormatFailure,
+                format!("document time-stamp: {e}"),
+            );
+            return Ok(());
+        }
+    };
+    let digest = hash_ranges(doc, ranges, token.imprint_algorithm)?;
+    if let Some(tsa) = token.tsa_certificate() {
+        report.signer = Some(tsa.to_signer_report());
+    }
+    report.claimed_signing_time = Some(rfc3339(token.gen_time));
+    match token.verify_imprint(
+        &digest,
+        &[],
+        &options.trust,
+        options.policy.time(),
+        &options.policy,
+    ) {
+        Ok(()) => {
+            report.timestamp = Some(TimestampReport {
+                time: rfc3339(token.gen_time),
+                tsa: report
+                    .signer
+                    .as_ref()
+                    .map(|s| s.subject.clone())
+                    .unwrap_or_default(),
+                indication: Indication::TotalPassed,
+            });
+        }
+        Err(e) => {
+            let indication = match e.sub_indication {
+                SubIndication::HashFailure | SubIndication::SigCryptoFailure => {
+                    Indication::TotalFailed
+                }
+                _ => Indication::Indeterminate,
+            };
+            report.fail(indication, e.sub_indication, e.message);
+        }
+    }
+    Ok(())
+}
+
+/// The strict /ByteRange rules: four non-negative integers starting at 0; the gap is exactly
+/// this dictionary's /Contents hex string; everything lies in the file; the dictionary itself
+/// is inside the signed bytes and not in an object stream.
+fn check_byte_range<S: Source>(
+    doc: &Document<S>,
+    obj: &Arc<IndirectObject>,
+    sig: &Dictionary,
+) -> std::result::Result<[u64; 4], String> {
+    let Some(Object::Array(br)) = sig.get("ByteRange") else {
+        return Err("/ByteRange is missing or not an array".into());
+    };
+    if br.len() != 4 {
+        return Err(format!("/ByteRange has {} numbers, not 4", br.len()));
+    }
+    let mut v = [0u64; 4];
+    for (i, o) in br.iter().enumerate() {
+        match o {
+            Object::Int(n) if *n >= 0 => v[i] = *n as u64,
+            _ => return Err("/ByteRange holds something other than non-negative integers".into()),
+        }
+    }
+    if v[0] != 0 {
+        return Err("/ByteRange does not start at 0".into());
+    }
+    let (gap_start, gap_end) = (v[1], v[2]);
+    let end = gap_end.checked_add(v[3]).ok_or("/ByteRange overflows")?;
+    if gap_start >= gap_end || end > doc.len() {
+        return Err("/ByteRange points outside the file".into());
+    }
+    let Location::Offset(_) = obj.location else {
+        return Err("the signature dictionary is in an object stream".into());
+    };
+    let Some(contents) = sig.entry("Contents") else {
+        return Err("/Contents is missing".into());
+    };
+    let Object::String(s) = &contents.value else {
+        return Err("/Contents is not a string".into());
+    };
+    if !s.hex {
+        return Err("/Contents is not a hex string".into());
+    }
+    if s.bytes.is_empty() {
+        return Err("/Contents is empty".into());
+    }
+    let Some(span) = contents.span else {
+        return Err("/Contents has no position in the file".into());
+    };
+    if span.start != gap_start || span.end != gap_end {
+        return Err(format!(
+            "the /ByteRange gap {gap_start}..{gap_end} is not this signature's /Contents ({}..{})",
+            span.start, span.end
+        ));
+    }
+    match obj.span {
+        Some(s) if s.end <= end => {}
+        _ => return Err("the signature dictionary lies outside the signed bytes".into()),
+    }
+    // An odd number of hex digits is a damaged value, even though the parser pads it.
+    let mut digits = vec![0u8; (span.end - span.start) as usize];
+    doc.source()
+        .read_exact_at(span.start, &mut digits)
+        .map_err(|e| e.to_string())?;
+    let hex_digits = digits.iter().filter(|b| b.is_ascii_hexdigit()).count();
+    if hex_digits % 2 != 0 {
+        return Err("/Contents has an odd number of hex digits".into());
+    }
+    Ok(v)
+}
+
+/// Hashes the two byte ranges in chunks straight from the source.
+fn hash_ranges<S: Source>(
+    doc: &Document<S>,
+    ranges: &[u64; 4],
+    alg: crate::DigestAlgorithm,
+) -> Result<Vec<u8>> {
+    const CHUNK: usize = 1 << 20;
+    let mut hasher = alg.hasher();
+    let mut buf = vec![0u8; CHUNK];
+    for (start, len) in [(ranges[0], ranges[1]), (ranges[2], ranges[3])] {
+        let mut pos = start;
+        let end = start + len;
+        while pos < end {
+            let n = CHUNK.min((end - pos) as usize);
+            doc.source().read_exact_at(pos, &mut buf[..n])?;
+            hasher.update(&buf[..n]);
+            pos += n as u64;
+        }
+    }
+    Ok(hasher.finish())
+}
+
+/// `D:YYYYMMDDHHmmSSOHH'mm'` (every part after the year optional) as RFC 3339.
+pub(crate) fn parse_pdf_date(bytes: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 4 {
+        return None;
+    }
+    let part = |from: usize, len: usize, default: u32| -> u32 {
+        digits
+            .get(from..from + len)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(default)
+    };
+    let rest = &s[digits.len()..];
+    let (sign, tz) = match rest.chars().next() {
+        Some('+') => (1, &rest[1..]),
+        Some('-') => (-1, &rest[1..]),
+        _ => (0, ""),
+    };
+    let tz_digits: String = tz.chars().filter(|c| c.is_ascii_digit()).collect();
+    let oh: i32 = tz_digits
+        .get(0..2)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let om: i32 = tz_digits
+        .get(2..4)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let offset = if sign == 0 {
+        String::from("Z")
+    } else {
+        format!("{}{:02}:{:02}", if sign > 0 { '+' } else { '-' }, oh, om)
+    };
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
+        part(0, 4, 0),
+        part(4, 2, 1),
+        part(6, 2, 1),
+        part(8, 2, 0),
+        part(10, 2, 0),
+        part(12, 2, 0),
+        offset
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_dates() {
+        assert_eq!(
+            parse_pdf_date(b"D:20260101070000+07'00'").as_deref(),
+            Some("2026-01-01T07:00:00+07:00")
+        );
+        assert_eq!(
+            parse_pdf_date(b"D:2025").as_deref(),
+            Some("2025-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            parse_pdf_date(b"D:20250615103000Z").as_deref(),
+            Some("2025-06-15T10:30:00Z")
+        );
+        assert!(parse_pdf_date(b"garbage").is_none());
+    }
+}

@@ -1,0 +1,355 @@
+//! Human-readable reports in English or Vietnamese (Circular 15/2025 asks for Vietnamese).
+//!
+//! The JSON report is the contract; this is its translation for people.
+
+use std::fmt::Write as _;
+
+use crate::report::{
+    Coverage, Indication, Modifications, RevocationStatus, SignatureReport, SubIndication,
+    ValidationReport,
+};
+
+/// Language of a human report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Tiếng Việt.
+    Vi,
+}
+
+impl Lang {
+    /// Parses `en` / `vi`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "vi" => Some(Lang::Vi),
+            _ => None,
+        }
+    }
+}
+
+/// The text of an indication.
+pub fn indication_text(i: Indication, lang: Lang) -> &'static str {
+    match (i, lang) {
+        (Indication::TotalPassed, Lang::En) => "VALID",
+        (Indication::TotalPassed, Lang::Vi) => "HỢP LỆ",
+        (Indication::TotalFailed, Lang::En) => "INVALID",
+        (Indication::TotalFailed, Lang::Vi) => "KHÔNG HỢP LỆ",
+        (Indication::Indeterminate, Lang::En) => "INDETERMINATE",
+        (Indication::Indeterminate, Lang::Vi) => "CHƯA XÁC ĐỊNH ĐƯỢC",
+        (Indication::NoSignature, Lang::En) => "NO SIGNATURE",
+        (Indication::NoSignature, Lang::Vi) => "KHÔNG CÓ CHỮ KÝ",
+    }
+}
+
+/// The text of a sub-indication.
+pub fn sub_indication_text(s: SubIndication, lang: Lang) -> &'static str {
+    use SubIndication::*;
+    match (s, lang) {
+        (FormatFailure, Lang::En) => "the signature's structure is broken or unsafe",
+        (FormatFailure, Lang::Vi) => "cấu trúc chữ ký bị lỗi hoặc không an toàn",
+        (HashFailure, Lang::En) => "the signed content was changed (digest mismatch)",
+        (HashFailure, Lang::Vi) => "nội dung đã ký bị thay đổi (sai giá trị băm)",
+        (SigCryptoFailure, Lang::En) => "the signature value does not verify",
+        (SigCryptoFailure, Lang::Vi) => "giá trị chữ ký không đúng",
+        (Revoked, Lang::En) => "the signing certificate was revoked before signing",
+        (Revoked, Lang::Vi) => "chứng thư số đã bị thu hồi trước thời điểm ký",
+        (RevokedNoPoe, Lang::En) => {
+            "the signing certificate is revoked and the signing time is not proven"
+        }
+        (RevokedNoPoe, Lang::Vi) => {
+            "chứng thư số đã bị thu hồi và không chứng minh được thời điểm ký"
+        }
+        (OutOfBoundsNoPoe, Lang::En) => {
+            "a certificate has expired and no time-stamp proves the signature is older"
+        }
+        (OutOfBoundsNoPoe, Lang::Vi) => {
+            "chứng thư số đã hết hạn và không có dấu thời gian chứng minh thời điểm ký"
+        }
+        (NotYetValid, Lang::En) => "a certificate is not yet valid",
+        (NotYetValid, Lang::Vi) => "chứng thư số chưa có hiệu lực",
+        (NoCertificateChainFound, Lang::En) => "no chain to a trusted root",
+        (NoCertificateChainFound, Lang::Vi) => {
+            "không xây dựng được chuỗi tới chứng thư gốc tin cậy"
+        }
+        (ChainConstraintsFailure, Lang::En) => "the certificate chain violates a constraint",
+        (ChainConstraintsFailure, Lang::Vi) => "chuỗi chứng thư vi phạm ràng buộc",
+        (CryptoConstraintsFailure, Lang::En) => "an algorithm or key size is not allowed",
+        (CryptoConstraintsFailure, Lang::Vi) => "thuật toán hoặc độ dài khóa không được chấp nhận",
+        (NoSigningCertificateFound, Lang::En) => {
+            "the signing certificate is missing or does not match"
+        }
+        (NoSigningCertificateFound, Lang::Vi) => {
+            "không tìm thấy hoặc không khớp chứng thư số của người ký"
+        }
+        (TryLater, Lang::En) => "revocation status could not be determined",
+        (TryLater, Lang::Vi) => "chưa xác định được tình trạng thu hồi",
+        (SignedDataNotFound, Lang::En) => "the signed data was not found",
+        (SignedDataNotFound, Lang::Vi) => "không tìm thấy dữ liệu được ký",
+        (ModifiedAfterSigning, Lang::En) => {
+            "the document was changed after signing in a way that is not permitted"
+        }
+        (ModifiedAfterSigning, Lang::Vi) => {
+            "tài liệu bị sửa đổi sau khi ký theo cách không được phép"
+        }
+        (SigConstraintsFailure, Lang::En) => "a rule of the signature profile is violated",
+        (SigConstraintsFailure, Lang::Vi) => "vi phạm quy định của định dạng chữ ký",
+    }
+}
+
+struct Labels {
+    file: &'static str,
+    signature: &'static str,
+    result: &'static str,
+    reason: &'static str,
+    signer: &'static str,
+    organization: &'static str,
+    tax_code: &'static str,
+    budget_code: &'static str,
+    citizen_id: &'static str,
+    issuer: &'static str,
+    validity: &'static str,
+    signing_time: &'static str,
+    timestamp: &'static str,
+    integrity: &'static str,
+    coverage_whole: &'static str,
+    coverage_revision: &'static str,
+    coverage_partial: &'static str,
+    changes_none: &'static str,
+    changes_permitted: &'static str,
+    changes_forbidden: &'static str,
+    revocation: &'static str,
+    good: &'static str,
+    revoked: &'static str,
+    unknown: &'static str,
+    signed: &'static str,
+    warning: &'static str,
+    error: &'static str,
+    chain: &'static str,
+    none: &'static str,
+}
+
+const EN: Labels = Labels {
+    file: "File",
+    signature: "Signature",
+    result: "Result",
+    reason: "Reason",
+    signer: "Signer",
+    organization: "Organization",
+    tax_code: "Tax code (MST)",
+    budget_code: "Budget-unit code (MNS)",
+    citizen_id: "Citizen ID (CCCD)",
+    issuer: "Issued by",
+    validity: "Certificate valid",
+    signing_time: "Signing time (claimed)",
+    timestamp: "Time-stamp",
+    integrity: "Integrity",
+    coverage_whole: "the signature covers the whole file",
+    coverage_revision: "the signature covers its revision; later revisions follow",
+    coverage_partial: "the signature covers only part of the file",
+    changes_none: "no changes after signing",
+    changes_permitted: "only permitted changes after signing",
+    changes_forbidden: "changes after signing that are NOT permitted",
+    revocation: "Revocation",
+    good: "not revoked",
+    revoked: "REVOKED",
+    unknown: "unknown",
+    signed: "Signed",
+    warning: "Warning",
+    error: "Error",
+    chain: "Chain",
+    none: "none",
+};
+
+const VI: Labels = Labels {
+    file: "Tệp",
+    signature: "Chữ ký",
+    result: "Kết quả",
+    reason: "Lý do",
+    signer: "Người ký",
+    organization: "Tổ chức",
+    tax_code: "Mã số thuế (MST)",
+    budget_code: "Mã ngân sách (MNS)",
+    citizen_id: "Số CCCD",
+    issuer: "Tổ chức cấp",
+    validity: "Chứng thư có hiệu lực",
+    signing_time: "Thời điểm ký (khai báo)",
+    timestamp: "Dấu thời gian",
+    integrity: "Toàn vẹn",
+    coverage_whole: "chữ ký bao phủ toàn bộ tệp",
+    coverage_revision: "chữ ký bao phủ phiên bản của nó; có các phiên bản sau",
+    coverage_partial: "chữ ký chỉ bao phủ một phần tệp",
+    changes_none: "không có thay đổi sau khi ký",
+    changes_permitted: "chỉ có các thay đổi được phép sau khi ký",
+    changes_forbidden: "có thay đổi KHÔNG được phép sau khi ký",
+    revocation: "Tình trạng thu hồi",
+    good: "chưa bị thu hồi",
+    revoked: "ĐÃ BỊ THU HỒI",
+    unknown: "chưa xác định",
+    signed: "Nội dung được ký",
+    warning: "Cảnh báo",
+    error: "Lỗi",
+    chain: "Chuỗi chứng thư",
+    none: "không có",
+};
+
+/// Renders a report as text for people.
+pub fn render_text(report: &ValidationReport, lang: Lang) -> String {
+    let l = match lang {
+        Lang::En => &EN,
+        Lang::Vi => &VI,
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} — {}",
+        l.file,
+        report.file.as_deref().unwrap_or("-"),
+        indication_text(report.indication, lang)
+    );
+    for s in &report.signatures {
+        render_signature(&mut out, s, l, lang);
+    }
+    out
+}
+
+fn render_signature(out: &mut String, s: &SignatureReport, l: &Labels, lang: Lang) {
+    let _ = writeln!(out, "  {} {} ({})", l.signature, s.id, s.level);
+    let _ = writeln!(
+        out,
+        "    {}: {}",
+        l.result,
+        indication_text(s.indication, lang)
+    );
+    if let Some(sub) = s.sub_indication {
+        let _ = writeln!(out, "    {}: {}", l.reason, sub_indication_text(sub, lang));
+    }
+    if let Some(signer) = &s.signer {
+        let _ = writeln!(
+            out,
+            "    {}: {}",
+            l.signer,
+            signer.common_name.as_deref().unwrap_or(&signer.subject)
+        );
+        if let Some(o) = &signer.organization {
+            let _ = writeln!(out, "    {}: {o}", l.organization);
+        }
+        for (label, values) in [
+            (l.tax_code, &signer.identity.mst),
+            (l.budget_code, &signer.identity.mns),
+            (l.citizen_id, &signer.identity.cccd),
+        ] {
+            if !values.is_empty() {
+                let _ = writeln!(out, "    {label}: {}", values.join(", "));
+            }
+        }
+        let _ = writeln!(out, "    {}: {}", l.issuer, signer.issuer);
+        let _ = writeln!(
+            out,
+            "    {}: {} .. {}",
+            l.validity, signer.not_before, signer.not_after
+        );
+    }
+    if let Some(t) = &s.claimed_signing_time {
+        let _ = writeln!(out, "    {}: {t}", l.signing_time);
+    }
+    if let Some(ts) = &s.timestamp {
+        let _ = writeln!(
+            out,
+            "    {}: {} ({}, {})",
+            l.timestamp,
+            ts.time,
+            ts.tsa,
+            indication_text(ts.indication, lang)
+        );
+    }
+    let mut integrity = Vec::new();
+    if let Some(c) = s.coverage {
+        integrity.push(match c {
+            Coverage::EntireFile => l.coverage_whole,
+            Coverage::EntireRevision => l.coverage_revision,
+            Coverage::Partial => l.coverage_partial,
+        });
+    }
+    if let Some(m) = s.modifications_after {
+        integrity.push(match m {
+            Modifications::None => l.changes_none,
+            Modifications::Permitted => l.changes_permitted,
+            Modifications::NotPermitted => l.changes_forbidden,
+        });
+    }
+    if !integrity.is_empty() {
+        let _ = writeln!(out, "    {}: {}", l.integrity, integrity.join("; "));
+    }
+    for r in &s.signed_references {
+        let _ = writeln!(
+            out,
+            "    {}: {} → {}",
+            l.signed,
+            if r.uri.is_empty() { "\"\"" } else { &r.uri },
+            r.element
+        );
+    }
+    if let Some(rev) = &s.revocation {
+        let status = match rev.status {
+            RevocationStatus::Good => l.good,
+            RevocationStatus::Revoked => l.revoked,
+            RevocationStatus::Unknown => l.unknown,
+        };
+        let _ = writeln!(
+            out,
+            "    {}: {status}{}",
+            l.revocation,
+            rev.source
+                .as_ref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default()
+        );
+    }
+    if !s.chain.is_empty() {
+        let _ = writeln!(out, "    {}: {}", l.chain, s.chain.join(" → "));
+    } else if s.signer.is_some() {
+        let _ = writeln!(out, "    {}: {}", l.chain, l.none);
+    }
+    for w in &s.warnings {
+        let _ = writeln!(out, "    {}: {w}", l.warning);
+    }
+    for e in &s.errors {
+        let _ = writeln!(out, "    {}: {e}", l.error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_indication_has_both_languages() {
+        for i in [
+            Indication::TotalPassed,
+            Indication::TotalFailed,
+            Indication::Indeterminate,
+            Indication::NoSignature,
+        ] {
+            assert_ne!(indication_text(i, Lang::En), indication_text(i, Lang::Vi));
+        }
+    }
+
+    #[test]
+    fn vietnamese_report_names_the_signer_and_reason() {
+        let mut s = SignatureReport::new("Signature1", "PAdES-B-B");
+        s.fail(
+            Indication::TotalFailed,
+            SubIndication::HashFailure,
+            "digest mismatch",
+        );
+        let r = ValidationReport::new(crate::report::DocumentFormat::Pdf, vec![s]);
+        let text = render_text(&r, Lang::Vi);
+        assert!(text.contains("KHÔNG HỢP LỆ"), "{text}");
+        assert!(text.contains("nội dung đã ký bị thay đổi"), "{text}");
+        assert!(!render_text(&r, Lang::En).contains("KHÔNG"));
+    }
+}
