@@ -26,8 +26,8 @@ pub use crypto::{DigestAlgorithm, Hasher};
 pub use error::{Error, Format, Result};
 pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
 pub use report::{Indication, SubIndication, ValidationReport};
-pub use xml::{XmlSignOptions, XmlVerifyOptions, sign_xml, verify_xml};
 pub use verify::{Detected, detect_format, verify, verify_file};
+pub use xml::{XmlSignOptions, XmlVerifyOptions, sign_xml, verify_xml};
 
 /// The README's examples are compiled and run as tests.
 #[cfg(doctest)]

@@ -579,3 +579,255 @@ fn xades_b_b_properties_and_b_t_time_stamp() {
         Some(Indication::TotalFailed)
     );
 }
+
+/// Removes the first `<ds:X509Certificate>…</ds:X509Certificate>` and puts `replacement`
+/// where X509SubjectName was.
+fn rewrite_x509_data(signed: &[u8], replacement: &str) -> Vec<u8> {
+    let text = String::from_utf8(signed.to_vec()).unwrap();
+    let s = text.find("<ds:X509Data>").unwrap() + "<ds:X509Data>".len();
+    let e = text.find("</ds:X509Data>").unwrap();
+    format!("{}{replacement}{}", &text[..s], &text[e..]).into_bytes()
+}
+
+#[test]
+fn key_info_selectors_pick_supplied_certificates() {
+    let input = read_fixture("docs/generic.xml");
+    let signed = sign_xml(&input, &signer("business"), &sign_options(Profile::Dsig)).unwrap();
+    let business = cert("business");
+    let mut with_cert = verify_options();
+    with_cert.certificates.push(business.clone());
+    let issuer_serial = format!(
+        "<ds:X509IssuerSerial><ds:X509IssuerName>{}</ds:X509IssuerName>\
+         <ds:X509SerialNumber>{}</ds:X509SerialNumber></ds:X509IssuerSerial>",
+        business.issuer().to_rfc4514(),
+        u64::from_str_radix(&business.serial_hex(), 16).unwrap()
+    );
+    let ski = format!(
+        "<ds:X509SKI>{}</ds:X509SKI>",
+        base64_of(business.subject_key_id().unwrap())
+    );
+    let subject = format!(
+        "<ds:X509SubjectName>{}</ds:X509SubjectName>",
+        business.subject().to_rfc4514()
+    );
+    // The same name written most-significant first, with spaces, as some producers do.
+    let forward: Vec<String> = business
+        .subject()
+        .to_rfc4514()
+        .split(',')
+        .rev()
+        .map(str::to_owned)
+        .collect();
+    let subject_forward = format!(
+        "<ds:X509SubjectName>{}</ds:X509SubjectName>",
+        forward.join(", ")
+    );
+    for selector in [
+        &issuer_serial,
+        &ski,
+        &subject,
+        &subject_forward,
+        &String::new(),
+    ] {
+        let doc = rewrite_x509_data(&signed, selector);
+        let report = verify_xml(&doc, &with_cert, &XmlVerifyOptions::default()).unwrap();
+        assert_passed(&report);
+        // Without the certificate nobody can say who signed.
+        let report = verify(&doc);
+        assert_eq!(report.indication, Indication::Indeterminate, "{selector}");
+        assert_eq!(
+            report.signatures[0].sub_indication,
+            Some(SubIndication::NoSigningCertificateFound)
+        );
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn rsa_key_value(name: &str) -> String {
+    use rsa::traits::PublicKeyParts;
+    let c = cert(name);
+    let kyso::crypto::PublicKey::Rsa(k) = c.public_key().unwrap() else {
+        panic!("{name} is not RSA");
+    };
+    format!(
+        "<ds:KeyValue><ds:RSAKeyValue><ds:Modulus>{}</ds:Modulus><ds:Exponent>{}</ds:Exponent>\
+         </ds:RSAKeyValue></ds:KeyValue>",
+        base64_of(&k.n_bytes()),
+        base64_of(&k.e_bytes())
+    )
+}
+
+#[test]
+fn a_key_value_must_be_the_certificates_key() {
+    let input = read_fixture("docs/generic.xml");
+    let signed = String::from_utf8(
+        sign_xml(&input, &signer("business"), &sign_options(Profile::Dsig)).unwrap(),
+    )
+    .unwrap();
+    let add = |kv: &str| signed.replacen("<ds:KeyInfo>", &format!("<ds:KeyInfo>{kv}"), 1);
+    assert_passed(&verify(add(&rsa_key_value("business")).as_bytes()));
+    let report = verify(add(&rsa_key_value("leader")).as_bytes());
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(SubIndication::FormatFailure)
+    );
+    // A bare key value verifies the mathematics but names no signer.
+    let bare = signed.replacen(
+        &signed[signed.find("<ds:X509Data>").unwrap()
+            ..signed.find("</ds:X509Data>").unwrap() + "</ds:X509Data>".len()],
+        &rsa_key_value("business"),
+        1,
+    );
+    let report = verify(bare.as_bytes());
+    assert_eq!(report.indication, Indication::Indeterminate);
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(SubIndication::NoSigningCertificateFound)
+    );
+}
+
+#[test]
+fn unsupported_transforms_and_references_never_pass() {
+    let input = read_fixture("docs/generic.xml");
+    let signed = String::from_utf8(
+        sign_xml(&input, &signer("business"), &sign_options(Profile::Dsig)).unwrap(),
+    )
+    .unwrap();
+    let xpath = "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\">\
+                 <ds:XPath>not(ancestor-or-self::ds:Signature)</ds:XPath></ds:Transform>";
+    let xslt = "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"/>";
+    for (what, doc) in [
+        (
+            "xpath",
+            signed.replacen("<ds:Transforms>", &format!("<ds:Transforms>{xpath}"), 1),
+        ),
+        (
+            "xslt",
+            signed.replacen("<ds:Transforms>", &format!("<ds:Transforms>{xslt}"), 1),
+        ),
+        (
+            "external",
+            signed.replacen("URI=\"\"", "URI=\"http://example.com/a.xml\"", 1),
+        ),
+        (
+            "xpointer",
+            signed.replacen("URI=\"\"", "URI=\"#xpointer(//item)\"", 1),
+        ),
+        ("no uri", signed.replacen("URI=\"\"", "", 1)),
+    ] {
+        let report = verify(doc.as_bytes());
+        assert_ne!(report.indication, Indication::TotalPassed, "{what}");
+        assert!(
+            report.signatures[0]
+                .errors
+                .iter()
+                .any(|e| e.starts_with("unsupported: ")),
+            "{what}: {:?}",
+            report.signatures[0].errors
+        );
+    }
+}
+
+#[test]
+fn reference_and_transform_limits() {
+    let invoice = read_fixture("docs/einvoice.xml");
+    let signed = sign_xml(
+        &invoice,
+        &signer("business"),
+        &sign_options(Profile::Einvoice),
+    )
+    .unwrap();
+    let mut opts = verify_options();
+    opts.policy.limits.max_references = 1;
+    let r = verify_xml(&signed, &opts, &XmlVerifyOptions::default()).unwrap();
+    assert_eq!(r.indication, Indication::TotalFailed);
+    assert!(r.signatures[0].errors[0].contains("max_references"));
+    let mut opts = verify_options();
+    opts.policy.limits.max_transforms = 1;
+    let r = verify_xml(&signed, &opts, &XmlVerifyOptions::default()).unwrap();
+    assert_eq!(r.indication, Indication::TotalFailed);
+    assert!(
+        r.signatures[0]
+            .errors
+            .iter()
+            .any(|e| e.contains("max_transforms"))
+    );
+}
+
+#[test]
+fn buyer_and_tax_authority_signatures_are_verified() {
+    let invoice = read_fixture("docs/einvoice.xml");
+    let seller = sign_xml(
+        &invoice,
+        &signer("business"),
+        &sign_options(Profile::Einvoice),
+    )
+    .unwrap();
+    let mut buyer_opts = sign_options(Profile::Einvoice);
+    buyer_opts.parent = Some("HDon/DSCKS/NMua".into());
+    // `ecdsa` carries the branch code 0109876543-001; the buyer is 0109876543.
+    let both = sign_xml(&seller, &signer("ecdsa"), &buyer_opts).unwrap();
+    let mut cqt_opts = sign_options(Profile::Einvoice);
+    cqt_opts.parent = Some("HDon/DSCKS/CQT".into());
+    let all = sign_xml(&both, &signer("seal"), &cqt_opts).unwrap();
+    let mut strict = verify_options();
+    strict.policy.strict_tax_code = true;
+    let report = verify_xml(&all, &strict, &XmlVerifyOptions::default()).unwrap();
+    assert_passed(&report);
+    assert_eq!(report.signatures.len(), 3);
+    // The buyer's tax code is checked but only warned about.
+    assert!(
+        report.signatures[1]
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("tax_code_mismatch"))
+    );
+    assert!(
+        report.signatures[2]
+            .warnings
+            .iter()
+            .all(|w| !w.starts_with("tax_code"))
+    );
+    // Changing the invoice breaks all three.
+    let changed = edit(&all, "<DLHDon", "<SHDon>123", "<SHDon>124");
+    let report = verify(&changed);
+    assert!(
+        report
+            .signatures
+            .iter()
+            .all(|s| s.sub_indication == Some(SubIndication::HashFailure))
+    );
+}
+
+#[test]
+fn no_input_makes_verification_panic() {
+    let input = read_fixture("docs/einvoice.xml");
+    let mut o = sign_options(Profile::Xades);
+    o.reference = Some("data".into());
+    let signed = sign_xml(&input, &signer("ecdsa"), &o).unwrap();
+    let opts = verify_options();
+    let xo = XmlVerifyOptions::default();
+    let step = (signed.len() / 150).max(1);
+    let mut seen = 0;
+    for at in (0..signed.len()).step_by(step) {
+        for b in [b'<', b'"', b'x', 0xC3] {
+            let mut doc = signed.clone();
+            doc[at] = b;
+            let r = verify_xml(&doc, &opts, &xo);
+            if let Ok(r) = r {
+                if doc != signed {
+                    // Any change is either harmless whitespace-level noise or a failure.
+                    seen += usize::from(r.indication != Indication::TotalPassed);
+                }
+            }
+        }
+        // Truncation.
+        let _ = verify_xml(&signed[..at], &opts, &xo);
+    }
+    assert!(seen > 100, "{seen}");
+}

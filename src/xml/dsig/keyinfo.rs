@@ -158,9 +158,10 @@ impl KeyInfoData {
         Ok(())
     }
 
-    /// The certificates that may have signed, most likely first, and warnings about
-    /// selectors that named nothing. `supplied` are the caller's certificates.
-    pub fn candidates(&self, supplied: &[Certificate]) -> (Vec<Certificate>, Vec<String>) {
+    /// The certificates that may have signed, most likely first, warnings about selectors
+    /// that named nothing, and whether the candidates are a guess (KeyInfo names no key, so
+    /// all of `supplied`, the caller's certificates, are tried).
+    pub fn candidates(&self, supplied: &[Certificate]) -> (Vec<Certificate>, Vec<String>, bool) {
         let mut warnings = Vec::new();
         let pool: Vec<&Certificate> = self.certificates.iter().chain(supplied.iter()).collect();
         let mut out: Vec<Certificate> = Vec::new();
@@ -170,7 +171,7 @@ impl KeyInfoData {
                     out.push((*cert).clone());
                 }
             }
-            if out.is_empty() {
+            if out.is_empty() && !self.certificates.is_empty() {
                 warnings.push(
                     "key_info: no certificate matches X509SubjectName / X509IssuerSerial / \
                      X509SKI; the certificates of X509Data were tried instead"
@@ -190,9 +191,10 @@ impl KeyInfoData {
                 .cloned()
                 .collect();
         }
-        if out.is_empty() && self.key_value.is_none() {
-            // KeyInfo names no key (absent, KeyName, RetrievalMethod): the application
-            // knows it, so the caller's certificates are tried.
+        let guessed = out.is_empty() && self.key_value.is_none() && self.selectors.is_empty();
+        if guessed {
+            // KeyInfo names no key (absent, KeyName, empty X509Data): the application knows
+            // it, so the caller's certificates are tried.
             out = supplied.iter().take(MAX_ITEMS).cloned().collect();
         }
         // End entities before CAs, and a certificate that issued another one last.
@@ -203,7 +205,7 @@ impl KeyInfoData {
                 .any(|o| o != c && o.issuer().der() == c.subject().der());
             (c.is_ca(), issued_other)
         });
-        (out, warnings)
+        (out, warnings, guessed)
     }
 }
 

@@ -297,8 +297,9 @@ pub fn prepare_xml(
                 &options.xades,
             )?;
             objects.push_str(&format!("<{p}Object>"));
-            let close = "</xades:QualifyingProperties>";
-            let at = qp.len() - close.len();
+            let at = qp
+                .rfind("</xades:QualifyingProperties>")
+                .ok_or_else(|| Error::malformed(Format::Xml, "QualifyingProperties not closed"))?;
             unsigned_marker = Some(objects.len() + at);
             objects.push_str(&qp);
             objects.push_str(&format!("</{p}Object>"));

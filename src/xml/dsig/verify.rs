@@ -466,7 +466,7 @@ fn find_signer(
     value: &[u8],
     report: &mut SignatureReport,
 ) -> Result<Option<Certificate>, Problem> {
-    let (candidates, warnings) = key_info.candidates(&options.certificates);
+    let (candidates, warnings, guessed) = key_info.candidates(&options.certificates);
     report.warnings.extend(warnings);
     let mut first_error: Option<String> = None;
     let mut wrong = false;
@@ -488,6 +488,15 @@ fn find_signer(
                 first_error.get_or_insert(e);
             }
         }
+    }
+    if guessed && !candidates.is_empty() {
+        return Err(Problem {
+            indication: Indication::Indeterminate,
+            sub: SubIndication::NoSigningCertificateFound,
+            message: "KeyInfo names no key, and none of the supplied certificates verifies the \
+                      signature"
+                .to_owned(),
+        });
     }
     if let Some(leaf) = candidates.first() {
         report.signer = Some(leaf.to_signer_report());
