@@ -10,8 +10,9 @@
 //!
 //! Verification pins what the signatures of an invoice may sign: each Reference must resolve
 //! to the `DLHDon` child of the `HDon` that holds the signature's `DSCKS` (the tax authority
-//! may also sign other children of that `HDon`, such as `MCCQT`), or to something inside the
-//! signature itself; and one must cover that `DLHDon`. A signed `DLHDon` moved or copied
+//! may also sign other children of that `HDon`, such as `MCCQT`), to something inside the
+//! signature itself, or to the whole document (accepted with a warning); and one must cover
+//! that `DLHDon`. A signed `DLHDon` moved or copied
 //! elsewhere therefore never passes. The seller's certificate must carry the seller's tax
 //! code (`DLHDon/NDHDon/NBan/MST`): a `tax_code_mismatch` warning, or SIG_CONSTRAINTS_FAILURE
 //! under [`ValidationPolicy::strict_tax_code`]. The buyer's tax code, when the invoice has
@@ -186,14 +187,15 @@ fn check_invoice_signature(
         let uri = r.uri.unwrap_or_default();
         match r.target {
             None => {} // already failed on its own
-            Some(Target::Document { .. }) => constraint(
-                report,
-                format!(
-                    "e-invoice profile: reference {uri:?} signs the whole document; the invoice \
-                     signature must reference #{}",
+            Some(Target::Document { .. }) => {
+                // The whole document holds this invoice's data where it stands.
+                covers_data = true;
+                report.warnings.push(format!(
+                    "e-invoice profile: reference {uri:?} signs the whole document rather than \
+                     #{} (a later signature in DSCKS will break it)",
                     dlhdon.attribute("Id").unwrap_or("<DLHDon Id>")
-                ),
-            ),
+                ));
+            }
             Some(Target::Element { node, .. }) => {
                 let inside_signature = node.ancestors().any(|a| a == sig);
                 let other_invoice_part = role == Role::TaxAuthority
