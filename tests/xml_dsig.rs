@@ -831,3 +831,31 @@ fn no_input_makes_verification_panic() {
     }
     assert!(seen > 100, "{seen}");
 }
+
+#[test]
+fn many_whole_document_references_hit_the_work_limit() {
+    let input = read_fixture("docs/generic.xml");
+    let signed = String::from_utf8(
+        sign_xml(&input, &signer("business"), &sign_options(Profile::Dsig)).unwrap(),
+    )
+    .unwrap();
+    let r_start = signed.find("<ds:Reference").unwrap();
+    let r_end = signed.find("</ds:Reference>").unwrap() + "</ds:Reference>".len();
+    let reference = &signed[r_start..r_end];
+    let many_refs = signed.replacen(reference, &reference.repeat(30), 1);
+    let s_start = many_refs.find("<ds:Signature").unwrap();
+    let s_end = many_refs.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let signature = &many_refs[s_start..s_end];
+    let attack = many_refs.replacen(signature, &signature.repeat(60), 1);
+    let started = std::time::Instant::now();
+    let report = verify(attack.as_bytes());
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert!(
+        report
+            .signatures
+            .iter()
+            .any(|s| s.errors.iter().any(|e| e.contains("limit exceeded"))),
+        "the work limit was not reached"
+    );
+    assert!(started.elapsed().as_secs() < 60);
+}

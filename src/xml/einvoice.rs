@@ -32,7 +32,7 @@ use crate::pki::Certificate;
 use crate::policy::ValidationPolicy;
 use crate::report::{Indication, SignatureReport, SubIndication};
 use crate::xml::XmlDocument;
-use crate::xml::dsig::reference::{Target, element_path};
+use crate::xml::dsig::reference::{PathNamer, Target};
 use crate::xml::dsig::verify::ParsedReference;
 use crate::xml::dsig::{DSIG_NS, children_named, element_children, escape_xml, is_element};
 
@@ -115,6 +115,7 @@ fn text_at(node: Node<'_, '_>, path: &[&'static str]) -> Option<String> {
 }
 
 /// Applies the profile's rules to one signature.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_signature(
     profile: DocProfile,
     doc: &XmlDocument<'_>,
@@ -122,16 +123,34 @@ pub(crate) fn check_signature(
     references: &[ParsedReference<'_, '_>],
     signer: Option<&Certificate>,
     policy: &ValidationPolicy,
+    namer: &mut PathNamer,
     report: &mut SignatureReport,
 ) {
     match profile {
         DocProfile::Einvoice => {
-            check_invoice_signature(doc, sig, references, signer, policy, report)
+            check_invoice_signature(doc, sig, references, signer, policy, namer, report)
         }
-        DocProfile::TaxFiling => check_filing_signature(sig, references, signer, policy, report),
+        DocProfile::TaxFiling => {
+            check_filing_signature(sig, references, signer, policy, namer, report)
+        }
     }
 }
 
+/// Whether `node` is an invoice of an e-invoice document (see [`invoices`]).
+fn is_invoice(node: Node<'_, '_>) -> bool {
+    if !node.is_element() || node.tag_name().name() != "HDon" {
+        return false;
+    }
+    match node.parent_element() {
+        None => true,
+        Some(dlieu) => {
+            dlieu.tag_name().name() == "DLieu"
+                && dlieu
+                    .parent_element()
+                    .is_some_and(|t| t.tag_name().name() == "TDiep" && t.parent_element().is_none())
+        }
+    }
+}
 fn constraint(report: &mut SignatureReport, message: String) {
     report.fail(
         Indication::TotalFailed,
@@ -146,15 +165,15 @@ fn check_invoice_signature(
     references: &[ParsedReference<'_, '_>],
     signer: Option<&Certificate>,
     policy: &ValidationPolicy,
+    namer: &mut PathNamer,
     report: &mut SignatureReport,
 ) {
     let Some((hdon, role)) = placement(sig) else {
-        let all = invoices(doc);
         let touches_invoice = references.iter().any(|r| match r.target {
-            Some(Target::Element { node, .. }) => node.ancestors().any(|a| all.contains(&a)),
+            Some(Target::Element { node, .. }) => node.ancestors().any(is_invoice),
             _ => false,
         });
-        if all.is_empty() {
+        if invoices(doc).is_empty() {
             constraint(
                 report,
                 "e-invoice profile: the document has no HDon invoice".into(),
@@ -209,8 +228,8 @@ fn check_invoice_signature(
                         format!(
                             "e-invoice profile: reference {uri:?} resolves to {}, not to the \
                              DLHDon of the invoice that holds this signature ({})",
-                            element_path(node),
-                            element_path(dlhdon)
+                            namer.path(node),
+                            namer.path(dlhdon)
                         ),
                     );
                 }
@@ -222,7 +241,7 @@ fn check_invoice_signature(
             report,
             format!(
                 "e-invoice profile: the signature does not sign the invoice data {}",
-                element_path(dlhdon)
+                namer.path(dlhdon)
             ),
         );
     }
@@ -279,6 +298,7 @@ fn check_filing_signature(
     references: &[ParsedReference<'_, '_>],
     signer: Option<&Certificate>,
     policy: &ValidationPolicy,
+    namer: &mut PathNamer,
     report: &mut SignatureReport,
 ) {
     let mut signed: Option<Node<'_, '_>> = None;
@@ -299,7 +319,7 @@ fn check_filing_signature(
                     "tax-filing profile: reference {:?} resolves to {}, whose parent does not hold \
                      the signature",
                     r.uri.unwrap_or_default(),
-                    element_path(node)
+                    namer.path(node)
                 ),
             );
         }
@@ -308,6 +328,7 @@ fn check_filing_signature(
     let scope = signed.or_else(|| sig.ancestors().filter(Node::is_element).last());
     let tax_code = scope.and_then(|s| {
         s.descendants()
+            .take(MAX_SCAN)
             .filter(|n| n.is_element() && n.tag_name().name() == "NNT")
             .find_map(|nnt| text_at(nnt, &["mst"]))
             .filter(|t| !t.is_empty())
@@ -330,11 +351,14 @@ pub(crate) fn signing_time(sig: Node<'_, '_>) -> Option<OffsetDateTime> {
         })
 }
 
+/// Most nodes searched for a taxpayer's tax code.
+const MAX_SCAN: usize = 200_000;
+
 /// Document-wide e-invoice rules: an invoice whose seller slot holds no signature while the
 /// document is signed gets a warning on the first signature.
 pub(crate) fn check_document(
     doc: &XmlDocument<'_>,
-    _signatures: &[Node<'_, '_>],
+    namer: &mut PathNamer,
     reports: &mut [SignatureReport],
 ) {
     for hdon in invoices(doc) {
@@ -344,7 +368,7 @@ pub(crate) fn check_document(
         if !seller_signed && let Some(first) = reports.first_mut() {
             first.warnings.push(format!(
                 "e-invoice profile: {} has no seller signature in DSCKS/NBan",
-                element_path(hdon)
+                namer.path(hdon)
             ));
         }
     }

@@ -1,6 +1,6 @@
 //! XML Signature (XMLDSig 1.0 / 1.1 core): references, transforms, verification and signing.
 //!
-//! - [`reference`]: what a Reference URI names in the document, and how the report names it.
+//! - [`reference`](mod@reference): what a Reference URI names in the document, and how the report names it.
 //! - [`transform`]: the transforms kyso runs (enveloped-signature, the six canonicalizations,
 //!   base64) and the digest of a reference.
 //! - [`verify`]: [`verify_xml`], every signature of a document checked into a report.

@@ -13,7 +13,9 @@
 //! refused as unsupported: kyso never fetches anything a signature points at. An ID carried
 //! by two elements is a failure, not a choice (see [`XmlDocument::element_by_id`]).
 
-use roxmltree::Node;
+use std::collections::{HashMap, HashSet};
+
+use roxmltree::{Node, NodeId};
 
 use super::Problem;
 use crate::xml::XmlDocument;
@@ -52,10 +54,10 @@ impl<'a, 'i> Target<'a, 'i> {
     }
 
     /// How the report names the digested content: `document`, or the element's path.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self, namer: &mut PathNamer) -> String {
         match self {
             Target::Document { .. } => "document".to_owned(),
-            Target::Element { node, .. } => element_path(*node),
+            Target::Element { node, .. } => namer.path(*node),
         }
     }
 }
@@ -154,29 +156,58 @@ pub(crate) fn written_name<'i>(node: Node<'_, 'i>) -> &'i str {
 /// `/HDon/DLHDon[@Id='data']`. Steps with same-named siblings carry a position (`[2]`); the
 /// last step carries its ID attribute (`Id`, `ID`, `id` or `xml:id`) when it has one.
 pub fn element_path(node: Node<'_, '_>) -> String {
-    let mut steps: Vec<String> = Vec::new();
-    for (i, el) in node.ancestors().filter(Node::is_element).enumerate() {
-        let name = written_name(el);
-        let mut step = name.to_owned();
-        if i == 0
-            && let Some((attr, value)) = id_attribute(el)
-        {
-            step.push_str(&format!("[@{attr}='{value}']"));
-        } else {
-            let same = |n: &Node<'_, '_>| n.is_element() && written_name(*n) == name;
-            let before = el.prev_siblings().skip(1).filter(same).count();
-            let after = el.next_siblings().skip(1).filter(same).count();
-            if before + after > 0 {
-                step.push_str(&format!("[{}]", before + 1));
+    PathNamer::default().path(node)
+}
+
+/// Names elements by path ([`element_path`]), remembering the sibling positions it has
+/// worked out, so that naming many elements of one document costs time linear in its size.
+#[derive(Debug, Default)]
+pub struct PathNamer {
+    /// Element → (1-based position among same-named siblings, whether it has any).
+    positions: HashMap<NodeId, (usize, bool)>,
+    /// Parents whose children are in `positions`.
+    scanned: HashSet<NodeId>,
+}
+
+impl PathNamer {
+    /// The path of `node` (see [`element_path`]).
+    pub fn path(&mut self, node: Node<'_, '_>) -> String {
+        let mut steps: Vec<String> = Vec::new();
+        for (i, el) in node.ancestors().filter(Node::is_element).enumerate() {
+            let mut step = written_name(el).to_owned();
+            if i == 0
+                && let Some((attr, value)) = id_attribute(el)
+            {
+                step.push_str(&format!("[@{attr}='{value}']"));
+            } else if let (index, true) = self.position(el) {
+                step.push_str(&format!("[{index}]"));
+            }
+            steps.push(step);
+        }
+        steps.reverse();
+        format!("/{}", steps.join("/"))
+    }
+
+    fn position(&mut self, el: Node<'_, '_>) -> (usize, bool) {
+        let Some(parent) = el.parent() else {
+            return (1, false);
+        };
+        if self.scanned.insert(parent.id()) {
+            let mut totals: HashMap<&str, usize> = HashMap::new();
+            for c in parent.children().filter(Node::is_element) {
+                *totals.entry(written_name(c)).or_insert(0) += 1;
+            }
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for c in parent.children().filter(Node::is_element) {
+                let name = written_name(c);
+                let n = seen.entry(name).or_insert(0);
+                *n += 1;
+                let total = totals.get(name).copied().unwrap_or(1);
+                self.positions.insert(c.id(), (*n, total > 1));
             }
         }
-        steps.push(step);
-        if steps.len() > 4096 {
-            break;
-        }
+        self.positions.get(&el.id()).copied().unwrap_or((1, false))
     }
-    steps.reverse();
-    format!("/{}", steps.join("/"))
 }
 
 /// The ID attribute an element carries, by the default naming conventions.
@@ -211,11 +242,12 @@ mod tests {
             dereference(&doc, Some("#xpointer(/)")),
             Ok(Target::Document { comments: true })
         ));
+        let mut namer = PathNamer::default();
         let t = dereference(&doc, Some("#x")).unwrap();
-        assert_eq!(t.describe(), "/r/a[@Id='x']");
+        assert_eq!(t.describe(&mut namer), "/r/a[@Id='x']");
         assert!(!t.comments());
         let t = dereference(&doc, Some("#xpointer(id('y'))")).unwrap();
-        assert_eq!(t.describe(), "/r/b[@id='y']");
+        assert_eq!(t.describe(&mut namer), "/r/b[@id='y']");
         assert!(t.comments());
         for bad in [
             None,
@@ -233,5 +265,9 @@ mod tests {
         let doc = parse("<r xmlns:p='urn:p'><p:b/><p:b><c Id='z'/></p:b></r>");
         let c = doc.element_by_id("z").unwrap().unwrap();
         assert_eq!(element_path(c), "/r/p:b[2]/c[@Id='z']");
+        let mut namer = PathNamer::default();
+        let first_b = doc.root_element().first_element_child().unwrap();
+        assert_eq!(namer.path(first_b), "/r/p:b[1]");
+        assert_eq!(namer.path(c), "/r/p:b[2]/c[@Id='z']");
     }
 }
