@@ -859,3 +859,46 @@ fn many_whole_document_references_hit_the_work_limit() {
     );
     assert!(started.elapsed().as_secs() < 60);
 }
+
+#[test]
+fn profiles_can_be_forced() {
+    let generic = read_fixture("docs/generic.xml");
+    let signed = sign_xml(&generic, &signer("business"), &sign_options(Profile::Dsig)).unwrap();
+    assert_passed(&verify(&signed));
+    let forced = XmlVerifyOptions {
+        profile: ProfileChoice::Einvoice,
+        ..XmlVerifyOptions::default()
+    };
+    let report = verify_xml(&signed, &verify_options(), &forced).unwrap();
+    assert_eq!(report.indication, Indication::TotalFailed);
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(SubIndication::SigConstraintsFailure)
+    );
+
+    // A tax filing signed by kyso the way HTKK does: the Signature in CKyDTu, beside the
+    // signed HSoKhaiThue[@id]; the taxpayer's code is compared with the signer's.
+    let filing = read_fixture("docs/tax-filing.xml");
+    let mut o = sign_options(Profile::Dsig);
+    o.reference = Some("_NODE_TO_SIGN".into());
+    o.parent = Some("HSoThueDTu/CKyDTu".into());
+    let signed = sign_xml(&filing, &signer("business"), &o).unwrap();
+    let report = verify(&signed);
+    assert_passed(&report);
+    assert!(
+        report.signatures[0]
+            .warnings
+            .iter()
+            .all(|w| !w.starts_with("tax_code"))
+    );
+    let other = sign_xml(&filing, &signer("leader"), &o).unwrap();
+    let report = verify(&other);
+    assert!(
+        report.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("tax_code_mismatch")),
+        "{:?}",
+        report.signatures[0].warnings
+    );
+}
