@@ -115,3 +115,39 @@ impl Drop for TsaServer {
         let _ = self.child.wait();
     }
 }
+
+/// The loopback OCSP responder (port 18081, `openssl ocsp`) and CRL server (port 18080)
+/// that the fixture certificates' AIA and CRL distribution points name. One per test
+/// process; it stops when the process ends (its stdin closes).
+pub fn revocation_services() -> bool {
+    use std::io::BufRead;
+    use std::sync::OnceLock;
+    static STARTED: OnceLock<bool> = OnceLock::new();
+    *STARTED.get_or_init(|| {
+        if !require_tool("python3", &["--version"]) || !require_tool("openssl", &["version"]) {
+            return false;
+        }
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/revocation_server.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(fixture("pki"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start revocation services");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ready line");
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "revocation services did not start (ports 18080/18081 busy?)"
+        );
+        // The child lives as long as this process: its stdin closes when the process exits.
+        std::mem::forget(child);
+        true
+    })
+}
