@@ -52,6 +52,9 @@ enum Command {
     /// Sign a document.
     #[command(subcommand)]
     Sign(Box<SignCommand>),
+    /// Raise a signed document to a long-term level.
+    #[command(subcommand)]
+    Extend(ExtendCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -134,18 +137,10 @@ enum SignCommand {
         /// PAdES level.
         #[arg(long, value_enum, default_value = "b-b")]
         level: LevelArg,
-        /// Time-stamp authority URL (needed for B-T and above).
-        #[arg(long, value_name = "URL")]
-        tsa: Option<String>,
-        /// CRL files to embed (B-LT, B-LTA).
-        #[arg(long, value_name = "FILE")]
-        crl: Vec<PathBuf>,
-        /// OCSP responses to embed (B-LT, B-LTA).
-        #[arg(long, value_name = "FILE")]
-        ocsp: Vec<PathBuf>,
-        /// Fetch revocation data to embed over the network.
-        #[arg(long)]
-        online: bool,
+        /// Time-stamp authority, revocation data to embed (B-T needs --tsa; B-LT, B-LTA
+        /// embed --crl/--ocsp files or fetch them with --online).
+        #[command(flatten)]
+        ltv: LtvArgs,
         /// Certification signature with DocMDP permissions 1, 2 or 3.
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
         certify: Option<u8>,
@@ -153,6 +148,64 @@ enum SignCommand {
         #[arg(long)]
         pkcs7: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ExtendCommand {
+    /// Add validation material (B-LT) and a document time-stamp (B-LTA) to a signed PDF.
+    Pdf {
+        /// The signed PDF.
+        input: PathBuf,
+        /// Where to write the extended PDF.
+        output: PathBuf,
+        /// Target level.
+        #[arg(long, value_enum)]
+        level: LevelArg,
+        #[command(flatten)]
+        ltv: LtvArgs,
+    },
+}
+
+#[derive(Args)]
+struct LtvArgs {
+    /// Time-stamp authority URL (needed for B-LTA).
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// CRL files to embed.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// OCSP responses to embed.
+    #[arg(long, value_name = "FILE")]
+    ocsp: Vec<PathBuf>,
+    /// Fetch revocation data to embed over the network.
+    #[arg(long)]
+    online: bool,
+}
+
+fn extend(
+    input: &Path,
+    output: &Path,
+    level: LevelArg,
+    ltv: &LtvArgs,
+    document: Vec<u8>,
+) -> Result<i32, Usage> {
+    let level = match level {
+        LevelArg::BLt => kyso::pdf::LtvLevel::Lt,
+        LevelArg::BLta => kyso::pdf::LtvLevel::Lta,
+        _ => return Err(Usage("extend to B-LT or B-LTA".into())),
+    };
+    let options = kyso::pdf::ExtendOptions {
+        level,
+        tsa_url: ltv.tsa.clone(),
+        crls: ltv.crl.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
+        ocsp: ltv.ocsp.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
+        online: ltv.online,
+        ..Default::default()
+    };
+    let extended = kyso::pdf::extend_pdf(&document, &options)
+        .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+    std::fs::write(output, extended).map_err(|e| Usage(format!("{}: {e}", output.display())))?;
+    Ok(0)
 }
 
 #[derive(Args)]
@@ -257,6 +310,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<i32, Usage> {
     match cli.command {
         Command::Demo => demo(),
+        Command::Extend(ExtendCommand::Pdf {
+            input,
+            output,
+            level,
+            ltv,
+        }) => {
+            let document = read(&input)?;
+            extend(&input, &output, level, &ltv, document)
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "kyso", &mut std::io::stdout());
@@ -308,10 +370,7 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                 reason,
                 location,
                 level,
-                tsa,
-                crl,
-                ocsp,
-                online,
+                ltv,
                 certify,
                 pkcs7,
             } => {
@@ -320,17 +379,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                         "visible signature appearances: not supported yet".into(),
                     ));
                 }
-                if matches!(level, LevelArg::BLt | LevelArg::BLta)
-                    || !crl.is_empty()
-                    || !ocsp.is_empty()
-                    || online
-                {
-                    return Err(Usage(
-                        "PAdES B-LT and B-LTA (embedded revocation data): not supported yet".into(),
-                    ));
-                }
-                if level == LevelArg::BT && tsa.is_none() {
-                    return Err(Usage("--level B-T needs --tsa URL".into()));
+                if level != LevelArg::BB && ltv.tsa.is_none() {
+                    return Err(Usage("--level B-T, B-LT and B-LTA need --tsa URL".into()));
                 }
                 let signer = load_signer(&key)?;
                 let document = read(&input)?;
@@ -346,11 +396,14 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     reason,
                     location,
                     certify,
-                    timestamp_url: tsa,
+                    timestamp_url: ltv.tsa.clone(),
                     ..Default::default()
                 };
                 let signed = kyso::pdf::sign_pdf(&document, &signer, &options)
                     .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+                if matches!(level, LevelArg::BLt | LevelArg::BLta) {
+                    return extend(&input, &output, level, &ltv, signed);
+                }
                 std::fs::write(&output, signed)
                     .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
                 Ok(0)
