@@ -75,6 +75,10 @@ enum Command {
         jobs: usize,
         #[command(flatten)]
         trust: TrustArgs,
+        /// Intermediate certificates (PEM/DER files or bundles) that may complete chains;
+        /// they are not trusted by themselves.
+        #[arg(long, value_name = "PEM")]
+        cert: Vec<PathBuf>,
         /// CRL files (DER or PEM).
         #[arg(long, value_name = "FILE")]
         crl: Vec<PathBuf>,
@@ -96,6 +100,10 @@ enum Command {
         /// Language of the human report.
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Strict policy: SHA-1 fails (CRYPTO_CONSTRAINTS_FAILURE), and an e-invoice whose
+        /// signer's tax code differs from the seller's fails.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -148,6 +156,52 @@ enum SignCommand {
         #[arg(long)]
         pkcs7: bool,
     },
+    /// Sign an XML document (XMLDSig, XAdES, Vietnamese e-invoice), splicing the Signature
+    /// into the original text.
+    #[command(
+        after_help = "Examples:\n  kyso sign xml hoadon.xml hoadon-ky.xml --key fixtures/pki/business.p12 \\\n      --password-env KYSO_PW --profile einvoice\n  \
+        kyso sign xml doc.xml out.xml --key key.pem --chain chain.pem --ref i1 --parent /doc"
+    )]
+    Xml {
+        /// The XML document to sign.
+        input: PathBuf,
+        /// Where to write the signed document.
+        output: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Signature profile.
+        #[arg(long, value_enum, default_value = "dsig")]
+        profile: ProfileArg,
+        /// Where the signed data stands (enveloped: the Signature is inside it).
+        #[arg(long, value_enum, default_value = "enveloped")]
+        mode: ModeArg,
+        /// Id of the element to sign (default: the whole document; e-invoice: DLHDon's Id).
+        #[arg(long = "ref", value_name = "ID")]
+        reference: Option<String>,
+        /// Where the Signature goes, as a path such as HDon/DSCKS/NBan.
+        #[arg(long, value_name = "PATH")]
+        parent: Option<String>,
+        /// Put the whole certificate chain in KeyInfo, not only the signer's certificate.
+        #[arg(long)]
+        include_chain: bool,
+        /// Time-stamp authority for XAdES-B-T.
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileArg {
+    Dsig,
+    Einvoice,
+    Xades,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Enveloped,
+    Enveloping,
+    Detached,
 }
 
 #[derive(Subcommand)]
@@ -408,11 +462,55 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
                 Ok(0)
             }
+            SignCommand::Xml {
+                input,
+                output,
+                key,
+                profile,
+                mode,
+                reference,
+                parent,
+                include_chain,
+                tsa,
+            } => {
+                let signer = load_signer(&key)?;
+                let document = read(&input)?;
+                let policy = signing_policy(&key)?;
+                let options = kyso::xml::XmlSignOptions {
+                    profile: match profile {
+                        ProfileArg::Dsig => kyso::xml::Profile::Dsig,
+                        ProfileArg::Einvoice => kyso::xml::Profile::Einvoice,
+                        ProfileArg::Xades => kyso::xml::Profile::Xades,
+                    },
+                    mode: match mode {
+                        ModeArg::Enveloped => kyso::xml::Mode::Enveloped,
+                        ModeArg::Enveloping => kyso::xml::Mode::Enveloping,
+                        ModeArg::Detached => kyso::xml::Mode::Detached,
+                    },
+                    reference,
+                    parent,
+                    digest: policy.digest,
+                    signing_time: policy.signing_time,
+                    include_chain,
+                    xades: kyso::xml::XadesOptions {
+                        tsa_url: tsa,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let signed = kyso::xml::sign_xml(&document, &signer, &options)
+                    .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+                std::fs::write(&output, signed)
+                    .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
+                Ok(0)
+            }
         },
         Command::Verify {
             files,
             jobs,
+            strict,
             trust,
+            cert,
             crl,
             ocsp,
             online,
@@ -431,6 +529,12 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     validation_time: parse_time(at.as_deref())?,
                     revocation: revocation_mode(revocation),
                     online,
+                    weak_algorithms: if strict {
+                        kyso::WeakAlgorithms::Reject
+                    } else {
+                        kyso::WeakAlgorithms::Warn
+                    },
+                    strict_tax_code: strict,
                     ..ValidationPolicy::default()
                 },
                 crls: crl
@@ -447,7 +551,16 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                             .map_err(|e| Usage(format!("{}: {e}", p.display())))
                     })
                     .collect::<Result<_, _>>()?,
-                certificates: Vec::new(),
+                certificates: cert
+                    .iter()
+                    .map(|p| {
+                        kyso::pki::Certificate::parse_any(&read(p)?)
+                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             };
             let paths = collect_files(&files)?;
             let lang = match lang {
