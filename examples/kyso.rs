@@ -52,6 +52,14 @@ enum Command {
     /// Sign a document.
     #[command(subcommand)]
     Sign(Box<SignCommand>),
+    /// Raise a signed document to a long-term level.
+    #[command(subcommand)]
+    Extend(ExtendCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Verify signed PDF or XML documents (files or directories).
     #[command(
         after_help = "Examples:\n  kyso verify signed.pdf --trust fixtures/pki/root.pem\n  \
@@ -67,6 +75,10 @@ enum Command {
         jobs: usize,
         #[command(flatten)]
         trust: TrustArgs,
+        /// Intermediate certificates (PEM/DER files or bundles) that may complete chains;
+        /// they are not trusted by themselves.
+        #[arg(long, value_name = "PEM")]
+        cert: Vec<PathBuf>,
         /// CRL files (DER or PEM).
         #[arg(long, value_name = "FILE")]
         crl: Vec<PathBuf>,
@@ -88,6 +100,10 @@ enum Command {
         /// Language of the human report.
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Strict policy: SHA-1 fails (CRYPTO_CONSTRAINTS_FAILURE), and an e-invoice whose
+        /// signer's tax code differs from the seller's fails.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -129,18 +145,10 @@ enum SignCommand {
         /// PAdES level.
         #[arg(long, value_enum, default_value = "b-b")]
         level: LevelArg,
-        /// Time-stamp authority URL (needed for B-T and above).
-        #[arg(long, value_name = "URL")]
-        tsa: Option<String>,
-        /// CRL files to embed (B-LT, B-LTA).
-        #[arg(long, value_name = "FILE")]
-        crl: Vec<PathBuf>,
-        /// OCSP responses to embed (B-LT, B-LTA).
-        #[arg(long, value_name = "FILE")]
-        ocsp: Vec<PathBuf>,
-        /// Fetch revocation data to embed over the network.
-        #[arg(long)]
-        online: bool,
+        /// Time-stamp authority, revocation data to embed (B-T needs --tsa; B-LT, B-LTA
+        /// embed --crl/--ocsp files or fetch them with --online).
+        #[command(flatten)]
+        ltv: LtvArgs,
         /// Certification signature with DocMDP permissions 1, 2 or 3.
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
         certify: Option<u8>,
@@ -148,6 +156,110 @@ enum SignCommand {
         #[arg(long)]
         pkcs7: bool,
     },
+    /// Sign an XML document (XMLDSig, XAdES, Vietnamese e-invoice), splicing the Signature
+    /// into the original text.
+    #[command(
+        after_help = "Examples:\n  kyso sign xml hoadon.xml hoadon-ky.xml --key fixtures/pki/business.p12 \\\n      --password-env KYSO_PW --profile einvoice\n  \
+        kyso sign xml doc.xml out.xml --key key.pem --chain chain.pem --ref i1 --parent /doc"
+    )]
+    Xml {
+        /// The XML document to sign.
+        input: PathBuf,
+        /// Where to write the signed document.
+        output: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Signature profile.
+        #[arg(long, value_enum, default_value = "dsig")]
+        profile: ProfileArg,
+        /// Where the signed data stands (enveloped: the Signature is inside it).
+        #[arg(long, value_enum, default_value = "enveloped")]
+        mode: ModeArg,
+        /// Id of the element to sign (default: the whole document; e-invoice: DLHDon's Id).
+        #[arg(long = "ref", value_name = "ID")]
+        reference: Option<String>,
+        /// Where the Signature goes, as a path such as HDon/DSCKS/NBan.
+        #[arg(long, value_name = "PATH")]
+        parent: Option<String>,
+        /// Put the whole certificate chain in KeyInfo, not only the signer's certificate.
+        #[arg(long)]
+        include_chain: bool,
+        /// Time-stamp authority for XAdES-B-T.
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileArg {
+    Dsig,
+    Einvoice,
+    Xades,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Enveloped,
+    Enveloping,
+    Detached,
+}
+
+#[derive(Subcommand)]
+enum ExtendCommand {
+    /// Add validation material (B-LT) and a document time-stamp (B-LTA) to a signed PDF.
+    Pdf {
+        /// The signed PDF.
+        input: PathBuf,
+        /// Where to write the extended PDF.
+        output: PathBuf,
+        /// Target level.
+        #[arg(long, value_enum)]
+        level: LevelArg,
+        #[command(flatten)]
+        ltv: LtvArgs,
+    },
+}
+
+#[derive(Args)]
+struct LtvArgs {
+    /// Time-stamp authority URL (needed for B-LTA).
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// CRL files to embed.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// OCSP responses to embed.
+    #[arg(long, value_name = "FILE")]
+    ocsp: Vec<PathBuf>,
+    /// Fetch revocation data to embed over the network.
+    #[arg(long)]
+    online: bool,
+}
+
+fn extend(
+    input: &Path,
+    output: &Path,
+    level: LevelArg,
+    ltv: &LtvArgs,
+    document: Vec<u8>,
+) -> Result<i32, Usage> {
+    let level = match level {
+        LevelArg::BLt => kyso::pdf::LtvLevel::Lt,
+        LevelArg::BLta => kyso::pdf::LtvLevel::Lta,
+        _ => return Err(Usage("extend to B-LT or B-LTA".into())),
+    };
+    let options = kyso::pdf::ExtendOptions {
+        level,
+        tsa_url: ltv.tsa.clone(),
+        crls: ltv.crl.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
+        ocsp: ltv.ocsp.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
+        online: ltv.online,
+        ..Default::default()
+    };
+    let extended = kyso::pdf::extend_pdf(&document, &options)
+        .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+    std::fs::write(output, extended).map_err(|e| Usage(format!("{}: {e}", output.display())))?;
+    Ok(0)
 }
 
 #[derive(Args)]
@@ -252,6 +364,20 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<i32, Usage> {
     match cli.command {
         Command::Demo => demo(),
+        Command::Extend(ExtendCommand::Pdf {
+            input,
+            output,
+            level,
+            ltv,
+        }) => {
+            let document = read(&input)?;
+            extend(&input, &output, level, &ltv, document)
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "kyso", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Inspect {
             file,
             password_env,
@@ -298,10 +424,7 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                 reason,
                 location,
                 level,
-                tsa,
-                crl,
-                ocsp,
-                online,
+                ltv,
                 certify,
                 pkcs7,
             } => {
@@ -310,17 +433,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                         "visible signature appearances: not supported yet".into(),
                     ));
                 }
-                if matches!(level, LevelArg::BLt | LevelArg::BLta)
-                    || !crl.is_empty()
-                    || !ocsp.is_empty()
-                    || online
-                {
-                    return Err(Usage(
-                        "PAdES B-LT and B-LTA (embedded revocation data): not supported yet".into(),
-                    ));
-                }
-                if level == LevelArg::BT && tsa.is_none() {
-                    return Err(Usage("--level B-T needs --tsa URL".into()));
+                if level != LevelArg::BB && ltv.tsa.is_none() {
+                    return Err(Usage("--level B-T, B-LT and B-LTA need --tsa URL".into()));
                 }
                 let signer = load_signer(&key)?;
                 let document = read(&input)?;
@@ -336,10 +450,55 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     reason,
                     location,
                     certify,
-                    timestamp_url: tsa,
+                    timestamp_url: ltv.tsa.clone(),
                     ..Default::default()
                 };
                 let signed = kyso::pdf::sign_pdf(&document, &signer, &options)
+                    .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+                if matches!(level, LevelArg::BLt | LevelArg::BLta) {
+                    return extend(&input, &output, level, &ltv, signed);
+                }
+                std::fs::write(&output, signed)
+                    .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
+                Ok(0)
+            }
+            SignCommand::Xml {
+                input,
+                output,
+                key,
+                profile,
+                mode,
+                reference,
+                parent,
+                include_chain,
+                tsa,
+            } => {
+                let signer = load_signer(&key)?;
+                let document = read(&input)?;
+                let policy = signing_policy(&key)?;
+                let options = kyso::xml::XmlSignOptions {
+                    profile: match profile {
+                        ProfileArg::Dsig => kyso::xml::Profile::Dsig,
+                        ProfileArg::Einvoice => kyso::xml::Profile::Einvoice,
+                        ProfileArg::Xades => kyso::xml::Profile::Xades,
+                    },
+                    mode: match mode {
+                        ModeArg::Enveloped => kyso::xml::Mode::Enveloped,
+                        ModeArg::Enveloping => kyso::xml::Mode::Enveloping,
+                        ModeArg::Detached => kyso::xml::Mode::Detached,
+                    },
+                    reference,
+                    parent,
+                    digest: policy.digest,
+                    signing_time: policy.signing_time,
+                    include_chain,
+                    xades: kyso::xml::XadesOptions {
+                        tsa_url: tsa,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let signed = kyso::xml::sign_xml(&document, &signer, &options)
                     .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
                 std::fs::write(&output, signed)
                     .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
@@ -349,7 +508,9 @@ fn run(cli: Cli) -> Result<i32, Usage> {
         Command::Verify {
             files,
             jobs,
+            strict,
             trust,
+            cert,
             crl,
             ocsp,
             online,
@@ -368,6 +529,12 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     validation_time: parse_time(at.as_deref())?,
                     revocation: revocation_mode(revocation),
                     online,
+                    weak_algorithms: if strict {
+                        kyso::WeakAlgorithms::Reject
+                    } else {
+                        kyso::WeakAlgorithms::Warn
+                    },
+                    strict_tax_code: strict,
                     ..ValidationPolicy::default()
                 },
                 crls: crl
@@ -384,7 +551,16 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                             .map_err(|e| Usage(format!("{}: {e}", p.display())))
                     })
                     .collect::<Result<_, _>>()?,
-                certificates: Vec::new(),
+                certificates: cert
+                    .iter()
+                    .map(|p| {
+                        kyso::pki::Certificate::parse_any(&read(p)?)
+                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             };
             let paths = collect_files(&files)?;
             let lang = match lang {
@@ -494,11 +670,18 @@ fn verify_all(
     json: bool,
     lang: kyso::render::Lang,
 ) -> i32 {
+    use std::io::IsTerminal;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let worst = Mutex::new(0i32);
     let stdout = Mutex::new(());
+    // A progress bar only for people watching a terminal, never in pipes or logs.
+    let progress = if paths.len() > 1 && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(paths.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(paths.len().max(1)) {
             scope.spawn(|| {
@@ -513,7 +696,7 @@ fn verify_all(
                                 kyso::render::render_text(&report, lang)
                             };
                             let _guard = stdout.lock();
-                            println!("{}", text.trim_end());
+                            progress.suspend(|| println!("{}", text.trim_end()));
                             report.exit_code()
                         }
                         Err(e) => {
@@ -521,6 +704,7 @@ fn verify_all(
                             4
                         }
                     };
+                    progress.inc(1);
                     if let Ok(mut w) = worst.lock()
                         && rank(code) > rank(*w)
                     {
@@ -530,6 +714,7 @@ fn verify_all(
             });
         }
     });
+    progress.finish_and_clear();
     worst.into_inner().unwrap_or(4)
 }
 
@@ -662,6 +847,70 @@ fn demo() -> Result<i32, Usage> {
             }
         );
         worst = worst.max(report.exit_code());
+    }
+
+    // Decree 30 flow: the leader signs, then the office applies the organization's seal
+    // signature in a second revision; the receiving clerk verifies both.
+    println!();
+    let document = std::fs::read(fixtures().join("docs/vietnamese.pdf"))?;
+    let mut signed = document.clone();
+    for (name, reason) in [("leader", "Phê duyệt"), ("seal", "Đóng dấu")] {
+        let signer = kyso::crypto::KeyFileSigner::from_pkcs12(
+            &std::fs::read(pki.join(format!("{name}.p12")))?,
+            "kyso-test",
+        )?;
+        let options = kyso::pdf::PdfSignOptions {
+            policy: kyso::SigningPolicy {
+                signing_time: Some(demo_time()),
+                ..kyso::SigningPolicy::default()
+            },
+            reason: Some(reason.into()),
+            ..Default::default()
+        };
+        signed = kyso::pdf::sign_pdf(&signed, &signer, &options)?;
+    }
+    let out = std::env::temp_dir().join("kyso-demo-signed.pdf");
+    std::fs::write(&out, &signed)?;
+    println!(
+        "signed docs/vietnamese.pdf twice (leader, then seal): {} -> {} bytes, original bytes kept: {}",
+        document.len(),
+        signed.len(),
+        signed.starts_with(&document)
+    );
+    let options = VerifyOptions {
+        trust: trust.clone(),
+        policy: policy.clone(),
+        crls: vec![kyso::pki::Crl::parse(&std::fs::read(
+            pki.join("gov-ca.crl"),
+        )?)?],
+        ..VerifyOptions::default()
+    };
+    let mut report = kyso::verify(&signed, &options)?;
+    report.file = Some(out.display().to_string());
+    print!(
+        "{}",
+        kyso::render::render_text(&report, kyso::render::Lang::En)
+    );
+    worst = worst.max(report.exit_code());
+
+    // Tampering with one signed byte is caught.
+    let mut tampered = signed.clone();
+    if let Some(b) = tampered.get_mut(document.len() / 2) {
+        *b ^= 0x20;
+    }
+    let report = kyso::verify(&tampered, &options)?;
+    println!(
+        "after flipping one byte: {} ({})",
+        kyso::render::indication_text(report.indication, kyso::render::Lang::En),
+        report
+            .signatures
+            .first()
+            .and_then(|s| s.sub_indication)
+            .map(|s| kyso::render::sub_indication_text(s, kyso::render::Lang::En))
+            .unwrap_or("")
+    );
+    if report.indication == kyso::Indication::TotalPassed {
+        worst = 1;
     }
     Ok(worst)
 }

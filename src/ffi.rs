@@ -135,6 +135,10 @@ struct VerifyJson {
     lang: Option<String>,
     no_pinned_roots: bool,
     password: Option<String>,
+    /// Intermediate certificates that may complete chains (not trusted by themselves).
+    certificates: Vec<String>,
+    /// SHA-1 fails and e-invoice tax-code mismatches fail.
+    strict: bool,
 }
 
 fn parse_json<'a, T: Deserialize<'a> + Default>(text: Option<&'a str>) -> Result<T, Error> {
@@ -185,9 +189,22 @@ fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
             validation_time: parse_time(j.at.as_deref())?,
             revocation: j.revocation.unwrap_or_default(),
             online: j.online,
+            weak_algorithms: if j.strict {
+                crate::WeakAlgorithms::Reject
+            } else {
+                crate::WeakAlgorithms::Warn
+            },
+            strict_tax_code: j.strict,
             ..ValidationPolicy::default()
         },
-        certificates: Vec::new(),
+        certificates: j
+            .certificates
+            .iter()
+            .map(|c| Certificate::parse_any(&load_value(c)?))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
         crls: j
             .crl
             .iter()
@@ -296,6 +313,17 @@ struct SignJson {
     digest: Option<String>,
     pss: bool,
     signing_time: Option<String>,
+    /// XML: dsig, einvoice or xades.
+    profile: Option<crate::xml::Profile>,
+    /// XML: enveloped, enveloping or detached.
+    mode: Option<crate::xml::Mode>,
+    /// XML: Id of the element to sign.
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    /// XML: path of the Signature's parent.
+    parent: Option<String>,
+    /// XML: the whole chain in KeyInfo.
+    include_chain: bool,
 }
 
 fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
@@ -319,6 +347,26 @@ fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
         return Err(bad("key needs p12_path, p12_base64 or key_pem"));
     };
     Ok(if j.pss { signer.with_rsa_pss() } else { signer })
+}
+
+fn xml_options(j: &SignJson) -> Result<crate::xml::XmlSignOptions, Error> {
+    Ok(crate::xml::XmlSignOptions {
+        profile: j.profile.unwrap_or_default(),
+        mode: j.mode.unwrap_or_default(),
+        reference: j.reference.clone(),
+        parent: j.parent.clone(),
+        digest: match &j.digest {
+            Some(d) => crate::DigestAlgorithm::from_name(d)?,
+            None => crate::DigestAlgorithm::Sha256,
+        },
+        signing_time: parse_time(j.signing_time.as_deref())?,
+        include_chain: j.include_chain,
+        xades: crate::xml::XadesOptions {
+            tsa_url: j.tsa.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
 }
 
 fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
@@ -403,13 +451,13 @@ pub unsafe extern "C" fn kyso_sign_xml(
 ) -> c_int {
     guard(|| {
         // SAFETY: forwarded caller guarantees.
-        let _doc = unsafe { input(doc, doc_len, "doc") }?;
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
-        let _opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let _ = (out, out_len);
-        Err(Error::Unsupported(
-            "XML signing through the C ABI: not supported yet".into(),
-        ))
+        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        let signer = signer_from(&opts)?;
+        let signed = crate::xml::sign_xml(doc, &signer, &xml_options(&opts)?)?;
+        write_bytes(out, out_len, &signed)?;
+        Ok(0)
     })
 }
 
@@ -431,7 +479,10 @@ pub unsafe extern "C" fn kyso_prepare(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let options = pdf_options(&opts)?;
+        let digest = match &opts.digest {
+            Some(d) => crate::DigestAlgorithm::from_name(d)?,
+            None => crate::DigestAlgorithm::Sha256,
+        };
         let (chain, algorithm) = match (&opts.certificates_pem, &opts.key) {
             (Some(pem), _) => {
                 let chain = Certificate::parse_any(pem.as_bytes())?;
@@ -443,10 +494,7 @@ pub unsafe extern "C" fn kyso_prepare(
                     _ if opts.pss => crate::crypto::SignatureScheme::RsaPss,
                     _ => crate::crypto::SignatureScheme::RsaPkcs1v15,
                 };
-                let alg = crate::crypto::SignatureAlgorithm {
-                    scheme,
-                    digest: options.policy.digest,
-                };
+                let alg = crate::crypto::SignatureAlgorithm { scheme, digest };
                 (chain, alg)
             }
             (None, Some(_)) => {
@@ -456,13 +504,14 @@ pub unsafe extern "C" fn kyso_prepare(
                     .iter()
                     .map(|d| Certificate::from_der(d))
                     .collect::<Result<Vec<_>, _>>()?;
-                (chain, signer.signature_algorithm(options.policy.digest))
+                (chain, signer.signature_algorithm(digest))
             }
             (None, None) => return Err(bad("options need certificates_pem or a key")),
         };
         match crate::detect_format(doc) {
             Some(crate::Detected::Pdf) => {
-                let prepared = crate::pdf::prepare_pdf(doc, &chain, algorithm, &options)?;
+                let prepared =
+                    crate::pdf::prepare_pdf(doc, &chain, algorithm, &pdf_options(&opts)?)?;
                 let json = serde_json::json!({
                     "format": "pdf",
                     "digest": hex::encode(&prepared.digest),
@@ -472,9 +521,19 @@ pub unsafe extern "C" fn kyso_prepare(
                 write_string(prepared_json, &json.to_string())?;
                 Ok(0)
             }
-            Some(crate::Detected::Xml) => Err(Error::Unsupported(
-                "XML prepare through the C ABI: not supported yet".into(),
-            )),
+            Some(crate::Detected::Xml) => {
+                let mut xml = xml_options(&opts)?;
+                xml.scheme = Some(algorithm.scheme);
+                let prepared = crate::xml::prepare_xml(doc, &chain, &xml)?;
+                let json = serde_json::json!({
+                    "format": "xml",
+                    "digest": hex::encode(&prepared.digest),
+                    "algorithm": prepared.algorithm,
+                    "state": prepared,
+                });
+                write_string(prepared_json, &json.to_string())?;
+                Ok(0)
+            }
             None => Err(Error::Unsupported(
                 "the document is neither PDF nor XML".into(),
             )),
@@ -518,6 +577,13 @@ pub unsafe extern "C" fn kyso_finish(
                 let state: PreparedPdf = serde_json::from_value(env.state)
                     .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
                 let signed = crate::pdf::finish_pdf(&state, doc, signature)?;
+                write_bytes(out, out_len, &signed)?;
+                Ok(0)
+            }
+            "xml" => {
+                let state: crate::xml::PreparedXml = serde_json::from_value(env.state)
+                    .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+                let signed = crate::xml::finish_xml(state, doc, signature)?;
                 write_bytes(out, out_len, &signed)?;
                 Ok(0)
             }

@@ -129,3 +129,157 @@ fn demo_runs_on_the_fixtures() {
     assert!(text.contains("CCCD 001085012345"), "{text}");
     assert!(text.contains("MST 0101234567"), "{text}");
 }
+
+fn sign_fixture(input: &str, output: &std::path::Path, key: &str) {
+    let out = kyso_cli()
+        .args(["sign", "pdf", input])
+        .arg(output)
+        .args([
+            "--key",
+            key,
+            "--password-env",
+            "KYSO_TEST_PW",
+            "--signing-time",
+            "2026-01-01T00:00:00Z",
+        ])
+        .env("KYSO_TEST_PW", PASSWORD)
+        .output()
+        .expect("sign");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn verify_directories_in_parallel_as_json_lines() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let sub = dir.path().join("nested");
+    std::fs::create_dir(&sub).expect("mkdir");
+    sign_fixture(
+        "fixtures/docs/simple.pdf",
+        &dir.path().join("a.pdf"),
+        "fixtures/pki/leader.p12",
+    );
+    sign_fixture(
+        "fixtures/docs/form.pdf",
+        &sub.join("b.pdf"),
+        "fixtures/pki/business.p12",
+    );
+    std::fs::write(dir.path().join("notes.txt"), "not a document").expect("write");
+    let out = kyso_cli()
+        .args([
+            "verify",
+            "--json",
+            "--jobs",
+            "2",
+            "--trust",
+            "fixtures/pki/root.pem",
+            "--at",
+            "2026-01-01T00:00:00Z",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("verify");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "the two PDFs, not the text file");
+    assert!(lines.iter().all(|r| r["indication"] == "TOTAL_PASSED"));
+
+    // Adding an unsigned PDF makes the worst result "no signature" (3); a tampered one, 1.
+    std::fs::copy("fixtures/docs/simple.pdf", dir.path().join("c.pdf")).expect("copy");
+    let code = |args: &[&str]| {
+        kyso_cli()
+            .args([
+                "verify",
+                "--trust",
+                "fixtures/pki/root.pem",
+                "--at",
+                "2026-01-01T00:00:00Z",
+            ])
+            .args(args)
+            .arg(dir.path())
+            .output()
+            .expect("verify")
+            .status
+            .code()
+    };
+    assert_eq!(code(&[]), Some(3));
+    let mut bytes = std::fs::read(dir.path().join("a.pdf")).expect("read");
+    bytes[200] ^= 1;
+    std::fs::write(dir.path().join("a.pdf"), bytes).expect("write");
+    assert_eq!(code(&["--jobs", "2"]), Some(1));
+}
+
+#[test]
+fn verify_speaks_vietnamese_and_exit_codes_follow_the_contract() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let signed = dir.path().join("s.pdf");
+    sign_fixture("fixtures/docs/simple.pdf", &signed, "fixtures/pki/seal.p12");
+    let out = kyso_cli()
+        .args([
+            "verify",
+            "--lang",
+            "vi",
+            "--trust",
+            "fixtures/pki/root.pem",
+            "--at",
+            "2026-01-01T00:00:00Z",
+        ])
+        .arg(&signed)
+        .output()
+        .expect("verify");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Kết quả: HỢP LỆ"), "{text}");
+    assert!(text.contains("Mã ngân sách (MNS): 1234567"), "{text}");
+    // Without the test root the chain is untrusted: indeterminate (2).
+    let out = kyso_cli()
+        .args(["verify", "--at", "2026-01-01T00:00:00Z"])
+        .arg(&signed)
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("INDETERMINATE"));
+    // Missing file and bad flags: 4, message on stderr.
+    let out = kyso_cli()
+        .args(["verify", "no/such.pdf"])
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(!out.stderr.is_empty());
+    let out = kyso_cli()
+        .args(["verify", "x.pdf", "--revocation", "maybe"])
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(4));
+    // A flag whose machinery is not built yet says so instead of being ignored.
+    let out = kyso_cli()
+        .args(["sign", "pdf", "fixtures/docs/simple.pdf"])
+        .arg(dir.path().join("x.pdf"))
+        .args(["--key", "fixtures/pki/leader.p12", "--appearance", "leader"])
+        .output()
+        .expect("sign");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+}
+
+#[test]
+fn shell_completions_are_generated() {
+    let out = kyso_cli()
+        .args(["completions", "bash"])
+        .output()
+        .expect("completions");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verify"));
+}

@@ -437,7 +437,14 @@ fn annots_rule<S: Source>(
                 || d.get("Parent")
                     .and_then(|p| after_view.resolve_dict(p, "a field").ok().flatten())
                     .is_some_and(|p| p.is_name("FT", "Sig")));
-        if is_sig_widget {
+        // A document time-stamp is allowed even where no further signature is (PAdES LTA).
+        let is_doc_timestamp = is_sig_widget
+            && d.get("V")
+                .and_then(|v| after_view.resolve_dict(v, "a signature").ok().flatten())
+                .is_some_and(|v| {
+                    v.is_name("Type", "DocTimeStamp") && v.is_name("SubFilter", "ETSI.RFC3161")
+                });
+        if is_sig_widget && !is_doc_timestamp {
             if !perms.signing() {
                 return Ok(Err("the certification allows no further signatures".into()));
             }

@@ -21,6 +21,7 @@ mod document;
 mod fields;
 mod filter;
 mod lexer;
+mod ltv;
 pub mod object;
 mod objstm;
 mod pages;
@@ -38,6 +39,7 @@ mod testutil;
 
 pub use document::{Document, Revision, RevisionView};
 pub use fields::Field;
+pub use ltv::{Dss, ExtendOptions, LtvLevel, add_document_timestamp, extend_pdf, read_dss};
 pub use object::{
     Array, Dictionary, IndirectObject, Location, Name, ObjRef, Object, PdfString, Placeholder,
     Span, Stream, StreamData,

@@ -194,24 +194,11 @@ pub fn prepare_pdf(
             "DocMDP permission {p} (1, 2 or 3)"
         )));
     }
-    let doc = Document::open(document, &options.limits)?;
-    if doc.is_encrypted() {
-        return Err(Error::Unsupported("signing an encrypted PDF".into()));
-    }
-    let view = doc.latest();
-    let mut writer = IncrementalWriter::new(&doc)?;
     let capacity = contents_capacity(chain, options);
-
-    let sig_ref = writer.allocate()?;
     let mut sig = Dictionary::new();
     sig.set("Type", Name::from("Sig"));
     sig.set("Filter", Name::from("Adobe.PPKLite"));
     sig.set("SubFilter", Name::from(options.sub_filter.name()));
-    sig.set(
-        "ByteRange",
-        Placeholder::int_array4(BYTE_RANGE_TAG, BYTE_RANGE_DIGITS),
-    );
-    sig.set("Contents", Placeholder::hex_string(CONTENTS_TAG, capacity));
     sig.set("M", PdfString::literal(pdf_date(signing_time).into_bytes()));
     if let Some(cn) = signer.identity().common_name.as_deref() {
         sig.set("Name", PdfString::from_text(cn));
@@ -256,29 +243,11 @@ pub fn prepare_pdf(
     if !references.is_empty() {
         sig.set("Reference", references);
     }
-    writer.set(sig_ref, Object::Dict(sig))?;
-
-    attach_field(&view, &mut writer, sig_ref, options)?;
-
-    let mut update = writer.finish()?;
-    let gap = update
-        .placeholder(CONTENTS_TAG)
-        .ok_or_else(|| pdf_err("the /Contents placeholder was not written"))?;
-    let br = update
-        .placeholder(BYTE_RANGE_TAG)
-        .ok_or_else(|| pdf_err("the /ByteRange placeholder was not written"))?;
-    let total = update.total_len();
-    let ranges = [0, gap.start, gap.end, total - gap.end];
-    update.patch(BYTE_RANGE_TAG, &fill_int_array(br.len(), &ranges)?)?;
-
+    let laid = lay_out(document, sig, capacity, options)?;
+    let content_digest = laid.digest(document, algorithm.digest);
     let digest_algorithm = algorithm.digest;
-    let mut hasher = digest_algorithm.hasher();
-    hasher.update(document);
-    let base = update.offset;
-    let rel = |x: u64| (x - base) as usize;
-    hasher.update(&update.bytes[..rel(gap.start)]);
-    hasher.update(&update.bytes[rel(gap.end)..]);
-    let content_digest = hasher.finish();
+    let gap = laid.gap;
+    let update = laid.update;
 
     let signed_attributes = build_signed_attributes(
         &content_digest,
@@ -300,6 +269,80 @@ pub fn prepare_pdf(
         chain: chain.iter().map(|c| c.der().to_vec()).collect(),
         timestamp_url: options.timestamp_url.clone(),
     })
+}
+
+/// An incremental update laid out around a signature dictionary, /ByteRange fixed,
+/// /Contents still zeros.
+pub(crate) struct LaidOut {
+    /// The update (bytes to append) and where its objects and placeholders went.
+    pub update: super::writer::Appended,
+    /// The /Contents hex string in the output file.
+    pub gap: super::object::Span,
+}
+
+impl LaidOut {
+    /// Digest of the signed byte ranges of `document` followed by the update.
+    pub fn digest(&self, document: &[u8], alg: DigestAlgorithm) -> Vec<u8> {
+        let mut hasher = alg.hasher();
+        hasher.update(document);
+        let base = self.update.offset;
+        let rel = |x: u64| (x - base) as usize;
+        hasher.update(&self.update.bytes[..rel(self.gap.start)]);
+        hasher.update(&self.update.bytes[rel(self.gap.end)..]);
+        hasher.finish()
+    }
+
+    /// Writes `value` (CMS or time-stamp token) into /Contents; returns the whole output.
+    pub fn fill(mut self, document: &[u8], value: &[u8]) -> Result<Vec<u8>> {
+        let width = self.gap.end - self.gap.start;
+        let filled = fill_hex_string(width, value).map_err(|_| {
+            Error::InvalidOption(format!(
+                "the value ({} bytes) does not fit the reserved /Contents ({} bytes)",
+                value.len(),
+                (width - 2) / 2
+            ))
+        })?;
+        self.update.patch(CONTENTS_TAG, &filled)?;
+        let mut out = Vec::with_capacity(document.len() + self.update.bytes.len());
+        out.extend_from_slice(document);
+        out.extend_from_slice(&self.update.bytes);
+        Ok(out)
+    }
+}
+
+/// Lays out an update that adds the signature dictionary `sig` (given without /ByteRange
+/// and /Contents) with `capacity` bytes of /Contents, in a new or existing field.
+pub(crate) fn lay_out(
+    document: &[u8],
+    mut sig: Dictionary,
+    capacity: usize,
+    options: &PdfSignOptions,
+) -> Result<LaidOut> {
+    let doc = Document::open(document, &options.limits)?;
+    if doc.is_encrypted() {
+        return Err(Error::Unsupported("signing an encrypted PDF".into()));
+    }
+    let view = doc.latest();
+    let mut writer = IncrementalWriter::new(&doc)?;
+    let sig_ref = writer.allocate()?;
+    sig.set(
+        "ByteRange",
+        Placeholder::int_array4(BYTE_RANGE_TAG, BYTE_RANGE_DIGITS),
+    );
+    sig.set("Contents", Placeholder::hex_string(CONTENTS_TAG, capacity));
+    writer.set(sig_ref, Object::Dict(sig))?;
+    attach_field(&view, &mut writer, sig_ref, options)?;
+    let mut update = writer.finish()?;
+    let gap = update
+        .placeholder(CONTENTS_TAG)
+        .ok_or_else(|| pdf_err("the /Contents placeholder was not written"))?;
+    let br = update
+        .placeholder(BYTE_RANGE_TAG)
+        .ok_or_else(|| pdf_err("the /ByteRange placeholder was not written"))?;
+    let total = update.total_len();
+    let ranges = [0, gap.start, gap.end, total - gap.end];
+    update.patch(BYTE_RANGE_TAG, &fill_int_array(br.len(), &ranges)?)?;
+    Ok(LaidOut { update, gap })
 }
 
 /// Creates or fills the signature field and hooks it into the form and the page.

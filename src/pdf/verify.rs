@@ -51,11 +51,14 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         .collect();
 
     let certification = certification_level(&doc)?;
+    // Validation material kept in the Document Security Store (PAdES B-LT) serves every
+    // signature; a DSS that cannot be read is no evidence at all.
+    let dss = super::read_dss(&view).unwrap_or_default();
     let mut reports = Vec::new();
     let mut locks = Permissions::default();
     let mut checked: Vec<(usize, SignatureReport)> = Vec::new();
     for f in &found {
-        let (revision, report, sig_locks) = verify_one(&doc, f, options)?;
+        let (revision, report, sig_locks) = verify_one(&doc, f, options, &dss)?;
         if let Some(l) = sig_locks {
             locks.all_fields_locked |= l.all_fields_locked;
             locks.locked_fields.extend(l.locked_fields);
@@ -63,6 +66,17 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         checked.push((revision.unwrap_or(usize::MAX), report));
     }
     let tail = unaccounted_tail(&doc)?;
+    // A valid document time-stamp over a signature's revision and the DSS raises it to LTA.
+    let newest_doc_timestamp = checked
+        .iter()
+        .filter(|(_, r)| {
+            r.level == "DocTimeStamp"
+                && r.timestamp
+                    .as_ref()
+                    .is_some_and(|t| t.indication == Indication::TotalPassed)
+        })
+        .map(|(rev, _)| *rev)
+        .max();
     // Revision analysis needs every signature's locks, so it runs after the first pass.
     for (revision, mut report) in checked {
         if let Some(why) = &tail {
@@ -71,6 +85,9 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
                 SubIndication::ModifiedAfterSigning,
                 why.clone(),
             );
+        }
+        if report.level == "PAdES-B-LT" && newest_doc_timestamp.is_some_and(|ts| ts > revision) {
+            report.level = "PAdES-B-LTA".into();
         }
         if revision != usize::MAX {
             let perms = Permissions {
@@ -265,6 +282,7 @@ fn verify_one<S: Source>(
     doc: &Document<S>,
     found: &Found,
     options: &VerifyOptions,
+    dss: &super::Dss,
 ) -> Result<(Option<usize>, SignatureReport, Option<Permissions>)> {
     let mut report = SignatureReport::new(found.name.clone(), "PDF");
     let Some(obj) = doc.get(found.sig_ref)? else {
@@ -405,19 +423,32 @@ fn verify_one<S: Source>(
         report.level = "PAdES-B-T".into();
     }
     if let Some(signer) = &cms.signer {
-        let crls: Vec<crate::pki::Crl> = cms
+        let mut crls: Vec<crate::pki::Crl> = cms
             .crls
             .iter()
             .filter_map(|d| crate::pki::Crl::parse(d).ok())
             .collect();
+        crls.extend(dss.crls.iter().cloned());
+        let mut certificates = cms.certificates.clone();
+        certificates.extend(dss.certificates.iter().cloned());
         let evidence = Evidence {
             signer,
-            certificates: &cms.certificates,
+            certificates: &certificates,
             crls: &crls,
-            ocsp: &[],
+            ocsp: &dss.ocsp,
             proof_of_existence,
         };
         validate_signer(&evidence, options, &mut report);
+        let status_from_document = report.revocation.as_ref().is_some_and(|r| {
+            r.status != crate::report::RevocationStatus::Unknown
+                && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
+        });
+        if report.level == "PAdES-B-T"
+            && status_from_document
+            && (!dss.crls.is_empty() || !dss.ocsp.is_empty())
+        {
+            report.level = "PAdES-B-LT".into();
+        }
     }
     Ok((Some(revision), report, locks))
 }

@@ -1,0 +1,97 @@
+"""The Python binding over the C ABI, against kyso's fixtures (fixed validation time)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import kyso
+
+ROOT = Path(__file__).resolve().parents[3]
+PKI = ROOT / "fixtures" / "pki"
+DOCS = ROOT / "fixtures" / "docs"
+AT = "2026-01-01T00:00:00Z"
+KEY = {"p12_path": str(PKI / "leader.p12"), "password": "kyso-test"}
+
+
+def signed_pdf():
+    return kyso.sign_pdf(DOCS / "simple.pdf", key=KEY, signing_time=AT, reason="Phê duyệt")
+
+
+def test_version():
+    assert kyso.version().count(".") == 2
+
+
+def test_sign_then_verify_pdf():
+    original = (DOCS / "simple.pdf").read_bytes()
+    signed = signed_pdf()
+    assert signed.startswith(original)
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], at=AT)
+    assert report["status"] == kyso.PASSED
+    sig = report["signatures"][0]
+    assert sig["indication"] == "TOTAL_PASSED"
+    assert sig["signer"]["identity"]["cccd"] == ["001085012345"]
+
+
+def test_untrusted_and_tampered():
+    signed = bytearray(signed_pdf())
+    assert kyso.verify(bytes(signed), at=AT)["status"] == kyso.INDETERMINATE
+    signed[100] ^= 0x01
+    assert kyso.verify(bytes(signed), trust=[str(PKI / "root.pem")], at=AT)["status"] == kyso.FAILED
+
+
+def test_unsigned_file_has_no_signature():
+    assert kyso.verify(DOCS / "simple.pdf", at=AT)["status"] == kyso.NO_SIGNATURE
+
+
+def test_remote_signing_with_prepare_and_finish():
+    chain = (PKI / "business.pem").read_text() + (PKI / "chain-business.pem").read_text()
+    prepared = kyso.prepare(DOCS / "simple.pdf", certificates_pem=chain, signing_time=AT)
+    digest = bytes.fromhex(prepared["digest"])
+    # The "remote service": openssl signs the digest with the key kept apart.
+    sig = subprocess.run(
+        ["openssl", "pkeyutl", "-sign", "-inkey", str(PKI / "business.key.pem"), "-pkeyopt", "digest:sha256"],
+        input=digest, capture_output=True, check=True).stdout
+    signed = kyso.finish(prepared, DOCS / "simple.pdf", sig)
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], at=AT)
+    assert report["status"] == kyso.PASSED
+    assert report["signatures"][0]["signer"]["identity"]["mst"] == ["0101234567"]
+
+
+def test_inspect_pkcs12():
+    report = kyso.inspect(PKI / "two-uid.p12", password="kyso-test")
+    ident = report["certificates"][0]["identity"]
+    assert ident["mst"] == ["0101234567"] and ident["cccd"] == ["001085012345"]
+
+
+def test_errors_raise():
+    with pytest.raises(kyso.KysoError, match="wrong password"):
+        kyso.sign_pdf(DOCS / "simple.pdf", key={"p12_path": str(PKI / "leader.p12"), "password": "x"})
+    with pytest.raises(kyso.KysoError):
+        kyso.verify(b"neither pdf nor xml")
+    with pytest.raises(kyso.KysoError, match="unknown field"):
+        kyso.verify(DOCS / "simple.pdf", no_such_option=1)
+
+
+def test_sign_then_verify_einvoice():
+    signed = kyso.sign_xml(DOCS / "einvoice.xml", key={"p12_path": str(PKI / "business.p12"), "password": "kyso-test"},
+                           profile="einvoice", signing_time=AT)
+    assert b"<ds:Signature" in signed
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], certificates=[str(PKI / "business-ca.pem")], at=AT)
+    assert report["status"] == kyso.PASSED, report
+    sig = report["signatures"][0]
+    assert sig["signer"]["identity"]["mst"] == ["0101234567"]
+    assert any(r["element"].startswith("/HDon/DLHDon") for r in sig["signed_references"])
+
+
+def test_remote_signing_of_xml():
+    chain = (PKI / "business.pem").read_text()
+    prepared = kyso.prepare(DOCS / "generic.xml", certificates_pem=chain, signing_time=AT)
+    assert prepared["format"] == "xml"
+    digest = bytes.fromhex(prepared["digest"])
+    sig = subprocess.run(
+        ["openssl", "pkeyutl", "-sign", "-inkey", str(PKI / "business.key.pem"), "-pkeyopt", "digest:sha256"],
+        input=digest, capture_output=True, check=True).stdout
+    signed = kyso.finish(prepared, DOCS / "generic.xml", sig)
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], certificates=[str(PKI / "business-ca.pem")], at=AT)
+    assert report["status"] == kyso.PASSED, report
