@@ -592,7 +592,10 @@ fn check_byte_range<S: Source>(
     }
     let (gap_start, gap_end) = (v[1], v[2]);
     let end = gap_end.checked_add(v[3]).ok_or("/ByteRange overflows")?;
-    if gap_start >= gap_end || end > doc.len() {
+    if gap_start >= gap_end {
+        return Err("/ByteRange ranges overlap or are out of order".into());
+    }
+    if end > doc.len() {
         return Err("/ByteRange points outside the file".into());
     }
     let Location::Offset(_) = obj.location else {
