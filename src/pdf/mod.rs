@@ -15,6 +15,7 @@
 //! Malformed, truncated or hostile input gives a typed [`crate::Error`], within the
 //! [`crate::Limits`] given at open; the reader never repairs a file by guessing.
 
+pub mod appearance;
 mod cache;
 mod diff;
 mod document;
@@ -37,6 +38,7 @@ mod xref;
 #[cfg(test)]
 mod testutil;
 
+pub use appearance::Appearance;
 pub use document::{Document, Revision, RevisionView};
 pub use fields::Field;
 pub use ltv::{Dss, ExtendOptions, LtvLevel, add_document_timestamp, extend_pdf, read_dss};
