@@ -140,6 +140,19 @@ fn malformed(detail: impl Into<String>) -> Error {
     Error::malformed(Format::Pdf, detail)
 }
 
+/// Whether the request draws anything; a rectangle without an appearance is refused.
+fn shows(request: &Request<'_>) -> Result<bool> {
+    if request.appearance.is_visible() {
+        return Ok(true);
+    }
+    if request.rect.is_some() {
+        return Err(Error::InvalidOption(
+            "a rectangle needs a visible appearance (leader, seal or copy)".into(),
+        ));
+    }
+    Ok(false)
+}
+
 /// Draws the appearance for a new widget on `page`; `None` when nothing shows.
 pub(crate) fn draw_new<S: Source>(
     view: &RevisionView<'_, S>,
@@ -147,12 +160,7 @@ pub(crate) fn draw_new<S: Source>(
     request: &Request<'_>,
     writer: &mut IncrementalWriter<'_, S>,
 ) -> Result<Option<Drawn>> {
-    if !request.appearance.is_visible() {
-        if request.rect.is_some() {
-            return Err(Error::InvalidOption(
-                "a rectangle needs a visible appearance (leader, seal or copy)".into(),
-            ));
-        }
+    if !shows(request)? {
         return Ok(None);
     }
     let page_box = PageBox::of(view, page)?;
@@ -171,12 +179,7 @@ pub(crate) fn draw_on_field<S: Source>(
     request: &Request<'_>,
     writer: &mut IncrementalWriter<'_, S>,
 ) -> Result<()> {
-    if !request.appearance.is_visible() {
-        if request.rect.is_some() {
-            return Err(Error::InvalidOption(
-                "a rectangle needs a visible appearance (leader, seal or copy)".into(),
-            ));
-        }
+    if !shows(request)? {
         return Ok(());
     }
     let widget = *field.widgets.first().ok_or_else(|| {
