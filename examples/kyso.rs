@@ -695,6 +695,16 @@ fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
     Ok(out)
 }
 
+/// Writes a report line to stdout; a closed pipe (`kyso verify … | head`) ends the output
+/// quietly instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
 /// Exit-code rank: an error outranks a failure, which outranks indeterminate, then no
 /// signature, then passed.
 fn rank(code: i32) -> u8 {
@@ -740,7 +750,7 @@ fn verify_all(
                                 kyso::render::render_text(&report, lang)
                             };
                             let _guard = stdout.lock();
-                            progress.suspend(|| println!("{}", text.trim_end()));
+                            progress.suspend(|| emit(text.trim_end()));
                             report.exit_code()
                         }
                         Err(e) => {
@@ -898,17 +908,31 @@ fn demo() -> Result<i32, Usage> {
     println!();
     let document = std::fs::read(fixtures().join("docs/vietnamese.pdf"))?;
     let mut signed = document.clone();
+    let images = fixtures().join("images");
+    // The leader's blue signature image centred in the signature block; the red seal over
+    // its left third, signed afterwards (Decree 30/2020, Appendix I).
+    let block = [320.0, 480.0, 180.0, 90.0];
     for (name, reason) in [("leader", "Phê duyệt"), ("seal", "Đóng dấu")] {
         let signer = kyso::crypto::KeyFileSigner::from_pkcs12(
             &std::fs::read(pki.join(format!("{name}.p12")))?,
             "kyso-test",
         )?;
+        let appearance = match name {
+            "leader" => kyso::pdf::Appearance::Leader {
+                image: std::fs::read(images.join("leader-signature.png"))?,
+            },
+            _ => kyso::pdf::Appearance::Seal {
+                image: std::fs::read(images.join("seal.png"))?,
+            },
+        };
         let options = kyso::pdf::PdfSignOptions {
             policy: kyso::SigningPolicy {
                 signing_time: Some(demo_time()),
                 ..kyso::SigningPolicy::default()
             },
             reason: Some(reason.into()),
+            appearance,
+            rect: Some(block),
             ..Default::default()
         };
         signed = kyso::pdf::sign_pdf(&signed, &signer, &options)?;
@@ -916,7 +940,7 @@ fn demo() -> Result<i32, Usage> {
     let out = std::env::temp_dir().join("kyso-demo-signed.pdf");
     std::fs::write(&out, &signed)?;
     println!(
-        "signed docs/vietnamese.pdf twice (leader, then seal): {} -> {} bytes, original bytes kept: {}",
+        "signed docs/vietnamese.pdf twice, visibly (leader's signature, then the seal): {} -> {} bytes, original bytes kept: {}",
         document.len(),
         signed.len(),
         signed.starts_with(&document)
