@@ -441,7 +441,8 @@ fn rsa_key_components_round_trip() {
     };
     assert_eq!(rsa.bits(), 3072);
     assert_eq!(rsa.exponent(), &[0x01, 0x00, 0x01]);
-    let again = kyso::crypto::RsaPublicKey::from_components(rsa.modulus(), rsa.exponent()).expect("rebuild");
+    let again = kyso::crypto::RsaPublicKey::from_components(rsa.modulus(), rsa.exponent())
+        .expect("rebuild");
     assert_eq!(again.modulus(), rsa.modulus());
     assert!(kyso::crypto::RsaPublicKey::from_components(&[], &[1, 0, 1]).is_err());
 }

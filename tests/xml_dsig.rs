@@ -655,8 +655,8 @@ fn rsa_key_value(name: &str) -> String {
     format!(
         "<ds:KeyValue><ds:RSAKeyValue><ds:Modulus>{}</ds:Modulus><ds:Exponent>{}</ds:Exponent>\
          </ds:RSAKeyValue></ds:KeyValue>",
-        base64_of(&k.modulus()),
-        base64_of(&k.exponent())
+        base64_of(k.modulus()),
+        base64_of(k.exponent())
     )
 }
 
