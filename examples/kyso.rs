@@ -129,7 +129,7 @@ enum SignCommand {
         /// Page (1-based) of a new signature field.
         #[arg(long)]
         page: Option<u32>,
-        /// Rectangle X,Y,W,H of a visible signature.
+        /// Rectangle X,Y,W,H of a visible signature, in PDF points in the page's user space.
         #[arg(long, value_name = "X,Y,W,H")]
         rect: Option<String>,
         /// Name of the signature field (an empty one is filled; default: the first empty one,
@@ -286,10 +286,55 @@ struct KeyArgs {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum AppearanceArg {
+    /// The leader's signature image, fitted and centred in --rect.
     Leader,
+    /// The organization's seal image over the left third of --rect (the leader's).
     Seal,
+    /// Copy notice in the page's top-right corner: --reason, organization, time.
     Copy,
+    /// No visible appearance.
     None,
+}
+
+/// `--appearance` with `--image`: leader and seal need an image, copy and none take none.
+fn appearance_from(
+    appearance: AppearanceArg,
+    image: Option<&Path>,
+) -> Result<kyso::pdf::Appearance, Usage> {
+    use kyso::pdf::Appearance;
+    let read_image = || match image {
+        Some(path) => read(path),
+        None => Err(Usage(
+            "--appearance leader and seal need --image PNG".into(),
+        )),
+    };
+    match appearance {
+        AppearanceArg::Leader => Ok(Appearance::Leader {
+            image: read_image()?,
+        }),
+        AppearanceArg::Seal => Ok(Appearance::Seal {
+            image: read_image()?,
+        }),
+        AppearanceArg::Copy | AppearanceArg::None if image.is_some() => Err(Usage(
+            "--image goes with --appearance leader or seal".into(),
+        )),
+        AppearanceArg::Copy => Ok(Appearance::Copy { lines: None }),
+        AppearanceArg::None => Ok(Appearance::None),
+    }
+}
+
+/// `--rect X,Y,W,H` in PDF points.
+fn parse_rect(text: &str) -> Result<[f64; 4], Usage> {
+    let bad = || {
+        Usage(format!(
+            "--rect {text}: expected X,Y,W,H (four numbers in points)"
+        ))
+    };
+    let numbers = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
+        .collect::<Result<Vec<_>, _>>()?;
+    <[f64; 4]>::try_from(numbers).map_err(|_| bad())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -428,11 +473,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                 certify,
                 pkcs7,
             } => {
-                if !matches!(appearance, AppearanceArg::None) || image.is_some() || rect.is_some() {
-                    return Err(Usage(
-                        "visible signature appearances: not supported yet".into(),
-                    ));
-                }
+                let appearance = appearance_from(appearance, image.as_deref())?;
+                let rect = rect.as_deref().map(parse_rect).transpose()?;
                 if level != LevelArg::BB && ltv.tsa.is_none() {
                     return Err(Usage("--level B-T, B-LT and B-LTA need --tsa URL".into()));
                 }
@@ -447,6 +489,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     },
                     field_name: field,
                     page,
+                    appearance,
+                    rect,
                     reason,
                     location,
                     certify,
@@ -651,6 +695,16 @@ fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
     Ok(out)
 }
 
+/// Writes a report line to stdout; a closed pipe (`kyso verify … | head`) ends the output
+/// quietly instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
 /// Exit-code rank: an error outranks a failure, which outranks indeterminate, then no
 /// signature, then passed.
 fn rank(code: i32) -> u8 {
@@ -696,7 +750,7 @@ fn verify_all(
                                 kyso::render::render_text(&report, lang)
                             };
                             let _guard = stdout.lock();
-                            progress.suspend(|| println!("{}", text.trim_end()));
+                            progress.suspend(|| emit(text.trim_end()));
                             report.exit_code()
                         }
                         Err(e) => {
@@ -854,17 +908,31 @@ fn demo() -> Result<i32, Usage> {
     println!();
     let document = std::fs::read(fixtures().join("docs/vietnamese.pdf"))?;
     let mut signed = document.clone();
+    let images = fixtures().join("images");
+    // The leader's blue signature image centred in the signature block; the red seal over
+    // its left third, signed afterwards (Decree 30/2020, Appendix I).
+    let block = [320.0, 480.0, 180.0, 90.0];
     for (name, reason) in [("leader", "Phê duyệt"), ("seal", "Đóng dấu")] {
         let signer = kyso::crypto::KeyFileSigner::from_pkcs12(
             &std::fs::read(pki.join(format!("{name}.p12")))?,
             "kyso-test",
         )?;
+        let appearance = match name {
+            "leader" => kyso::pdf::Appearance::Leader {
+                image: std::fs::read(images.join("leader-signature.png"))?,
+            },
+            _ => kyso::pdf::Appearance::Seal {
+                image: std::fs::read(images.join("seal.png"))?,
+            },
+        };
         let options = kyso::pdf::PdfSignOptions {
             policy: kyso::SigningPolicy {
                 signing_time: Some(demo_time()),
                 ..kyso::SigningPolicy::default()
             },
             reason: Some(reason.into()),
+            appearance,
+            rect: Some(block),
             ..Default::default()
         };
         signed = kyso::pdf::sign_pdf(&signed, &signer, &options)?;
@@ -872,7 +940,7 @@ fn demo() -> Result<i32, Usage> {
     let out = std::env::temp_dir().join("kyso-demo-signed.pdf");
     std::fs::write(&out, &signed)?;
     println!(
-        "signed docs/vietnamese.pdf twice (leader, then seal): {} -> {} bytes, original bytes kept: {}",
+        "signed docs/vietnamese.pdf twice, visibly (leader's signature, then the seal): {} -> {} bytes, original bytes kept: {}",
         document.len(),
         signed.len(),
         signed.starts_with(&document)

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::crypto::{KeyFileSigner, Signer};
 use crate::error::{Error, Format};
-use crate::pdf::{PdfSignOptions, PreparedPdf, SubFilter};
+use crate::pdf::{Appearance, PdfSignOptions, PreparedPdf, SubFilter};
 use crate::pki::{Certificate, Crl, OcspResponse, TrustStore};
 use crate::policy::{RevocationMode, SigningPolicy, ValidationPolicy};
 use crate::validation::VerifyOptions;
@@ -304,6 +304,11 @@ struct SignJson {
     level: Option<String>,
     tsa: Option<String>,
     appearance: Option<String>,
+    /// PNG for a leader or seal appearance: a file path, or the file in base64.
+    image_path: Option<String>,
+    image_base64: Option<String>,
+    /// `[x, y, w, h]` of a visible signature, in PDF points.
+    rect: Option<[f64; 4]>,
     reason: Option<String>,
     location: Option<String>,
     field: Option<String>,
@@ -324,6 +329,12 @@ struct SignJson {
     parent: Option<String>,
     /// XML: the whole chain in KeyInfo.
     include_chain: bool,
+    /// PDF B-LT/B-LTA: CRLs and OCSP responses to embed (paths, PEM or base64:).
+    crl: Vec<String>,
+    /// See `crl`.
+    ocsp: Vec<String>,
+    /// PDF B-LT/B-LTA: fetch revocation data over the network.
+    online: bool,
 }
 
 fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
@@ -369,24 +380,43 @@ fn xml_options(j: &SignJson) -> Result<crate::xml::XmlSignOptions, Error> {
     })
 }
 
-fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
-    match j.appearance.as_deref() {
-        None | Some("none") => {}
-        Some(other) => {
-            return Err(Error::Unsupported(format!(
-                "appearance {other}: not supported yet"
-            )));
+/// `appearance` with `image_path` / `image_base64`: leader and seal need an image.
+fn appearance_from(j: &SignJson) -> Result<Appearance, Error> {
+    use base64::Engine;
+    let image = match (&j.image_path, &j.image_base64) {
+        (Some(_), Some(_)) => return Err(bad("give image_path or image_base64, not both")),
+        (Some(path), None) => Some(std::fs::read(path)?),
+        (None, Some(b64)) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| bad(&format!("image_base64: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    match (j.appearance.as_deref(), image) {
+        (Some("leader"), Some(image)) => Ok(Appearance::Leader { image }),
+        (Some("seal"), Some(image)) => Ok(Appearance::Seal { image }),
+        (Some("leader" | "seal"), None) => Err(bad(
+            "appearance leader and seal need image_path or image_base64",
+        )),
+        (None | Some("none" | "copy"), Some(_)) => {
+            Err(bad("an image goes with appearance leader or seal"))
         }
+        (Some("copy"), None) => Ok(Appearance::Copy { lines: None }),
+        (None | Some("none"), None) => Ok(Appearance::None),
+        (Some(other), _) => Err(bad(&format!(
+            "appearance {other} (leader, seal, copy or none)"
+        ))),
     }
+}
+
+fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
+    let appearance = appearance_from(j)?;
     match j.level.as_deref() {
         None | Some("B-B") => {}
-        Some("B-T") if j.tsa.is_some() => {}
-        Some("B-T") => return Err(bad("level B-T needs tsa")),
-        Some(other) => {
-            return Err(Error::Unsupported(format!(
-                "level {other}: not supported yet"
-            )));
-        }
+        Some("B-T" | "B-LT" | "B-LTA") if j.tsa.is_some() => {}
+        Some("B-T" | "B-LT" | "B-LTA") => return Err(bad("levels B-T, B-LT and B-LTA need tsa")),
+        Some(other) => return Err(bad(&format!("level {other} (B-B, B-T, B-LT or B-LTA)"))),
     }
     Ok(PdfSignOptions {
         policy: SigningPolicy {
@@ -404,6 +434,8 @@ fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
         },
         field_name: j.field.clone(),
         page: j.page,
+        appearance,
+        rect: j.rect,
         reason: j.reason.clone(),
         location: j.location.clone(),
         certify: j.certify,
@@ -431,7 +463,31 @@ pub unsafe extern "C" fn kyso_sign_pdf(
         // SAFETY: as above.
         let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
         let signer = signer_from(&opts)?;
-        let signed = crate::pdf::sign_pdf(doc, &signer, &pdf_options(&opts)?)?;
+        let mut signed = crate::pdf::sign_pdf(doc, &signer, &pdf_options(&opts)?)?;
+        let level = match opts.level.as_deref() {
+            Some("B-LT") => Some(crate::pdf::LtvLevel::Lt),
+            Some("B-LTA") => Some(crate::pdf::LtvLevel::Lta),
+            _ => None,
+        };
+        if let Some(level) = level {
+            let extend = crate::pdf::ExtendOptions {
+                level,
+                tsa_url: opts.tsa.clone(),
+                crls: opts
+                    .crl
+                    .iter()
+                    .map(|c| load_value(c))
+                    .collect::<Result<_, _>>()?,
+                ocsp: opts
+                    .ocsp
+                    .iter()
+                    .map(|o| load_value(o))
+                    .collect::<Result<_, _>>()?,
+                online: opts.online,
+                ..Default::default()
+            };
+            signed = crate::pdf::extend_pdf(&signed, &extend)?;
+        }
         write_bytes(out, out_len, &signed)?;
         Ok(0)
     })

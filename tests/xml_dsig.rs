@@ -648,7 +648,6 @@ fn base64_of(bytes: &[u8]) -> String {
 }
 
 fn rsa_key_value(name: &str) -> String {
-    use rsa::traits::PublicKeyParts;
     let c = cert(name);
     let kyso::crypto::PublicKey::Rsa(k) = c.public_key().unwrap() else {
         panic!("{name} is not RSA");
@@ -656,8 +655,8 @@ fn rsa_key_value(name: &str) -> String {
     format!(
         "<ds:KeyValue><ds:RSAKeyValue><ds:Modulus>{}</ds:Modulus><ds:Exponent>{}</ds:Exponent>\
          </ds:RSAKeyValue></ds:KeyValue>",
-        base64_of(&k.n_bytes()),
-        base64_of(&k.e_bytes())
+        base64_of(k.modulus()),
+        base64_of(k.exponent())
     )
 }
 

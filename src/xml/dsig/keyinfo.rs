@@ -247,31 +247,16 @@ fn read_key_value(node: Node<'_, '_>) -> Result<Option<PublicKey>, Problem> {
 
 /// An RSA public key from its modulus and exponent (big-endian).
 fn rsa_key(n: &[u8], e: &[u8]) -> Result<PublicKey, Problem> {
-    use der::Encode;
-    use pkcs1::DecodeRsaPublicKey;
-    let bad = |e: String| Problem::format(format!("RSAKeyValue: {e}"));
-    let strip = |b: &[u8]| -> Vec<u8> {
-        let skip = b.iter().take_while(|&&x| x == 0).count();
-        b[skip..].to_vec()
-    };
-    let (n, e) = (strip(n), strip(e));
-    let der = pkcs1::RsaPublicKey {
-        modulus: der::asn1::UintRef::new(&n).map_err(|e| bad(e.to_string()))?,
-        public_exponent: der::asn1::UintRef::new(&e).map_err(|e| bad(e.to_string()))?,
-    }
-    .to_der()
-    .map_err(|e| bad(e.to_string()))?;
-    rsa::PublicKey::from_pkcs1_der(&der)
+    crate::crypto::RsaPublicKey::from_components(n, e)
         .map(PublicKey::Rsa)
-        .map_err(|e| bad(e.to_string()))
+        .map_err(|e| Problem::format(format!("RSAKeyValue: {e}")))
 }
 
 /// Whether two public keys are the same key.
 pub(crate) fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
-    use rsa::traits::PublicKeyParts;
     match (a, b) {
         (PublicKey::Rsa(x), PublicKey::Rsa(y)) => {
-            x.n_bytes() == y.n_bytes() && x.e_bytes() == y.e_bytes()
+            x.modulus() == y.modulus() && x.exponent() == y.exponent()
         }
         (PublicKey::P256(x), PublicKey::P256(y)) => x == y,
         (PublicKey::P384(x), PublicKey::P384(y)) => x == y,
