@@ -693,6 +693,57 @@ fn an_existing_object_reused_as_an_annotation() {
     );
 }
 
+#[test]
+fn replacing_a_signed_fields_appearance() {
+    // A visible signature: the leader's image in the signature block. A later update points
+    // the signed field's /AP at another picture (someone else's name): not permitted.
+    let signed = kyso::pdf::sign_pdf(
+        &read_fixture("docs/vietnamese.pdf"),
+        &signer("leader"),
+        &kyso::pdf::PdfSignOptions {
+            appearance: kyso::pdf::Appearance::Leader {
+                image: read_fixture("images/leader-signature.png"),
+            },
+            rect: Some([320.0, 480.0, 180.0, 90.0]),
+            ..sign_options()
+        },
+    )
+    .expect("visible signature");
+    assert_passed(&verify(&signed), "visible signature");
+    let doc = Document::open(&signed[..], &Limits::default()).expect("open");
+    let field = doc
+        .latest()
+        .fields()
+        .expect("fields")
+        .into_iter()
+        .find(|f| f.is_signature())
+        .expect("signature field");
+    let id = field.id.expect("indirect field");
+    let mut dict = field.dict.clone();
+    let mut ap = kyso::pdf::Dictionary::new();
+    ap.set("N", ObjRef::new(90, 0));
+    dict.set("AP", ap);
+    let text =
+        String::from_utf8(serialize_object(&Object::Dict(dict)).expect("serialize")).expect("utf8");
+    let picture = "BT /Helv 14 Tf 10 40 Td (Tran Van B) Tj ET";
+    let attacked = Update::new()
+        .object(
+            90,
+            format!(
+                "<< /Type /XObject /Subtype /Form /BBox [0 0 180 90] /Length {} >>\nstream\n{picture}\nendstream",
+                picture.len()
+            ),
+        )
+        .object(id.num, text)
+        .append_to(&signed);
+    assert_attack(
+        "signed field's appearance replaced",
+        &attacked,
+        SubIndication::ModifiedAfterSigning,
+        &format!("{id}"),
+    );
+}
+
 // ----- no false alarms -----
 
 #[test]

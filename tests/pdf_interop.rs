@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use kyso::pdf::{PdfSignOptions, SubFilter, sign_pdf};
+use kyso::pdf::{Appearance, PdfSignOptions, SubFilter, sign_pdf};
 use kyso::report::Coverage;
 use pdfutil::*;
 
@@ -61,6 +61,53 @@ fn kyso_outputs() -> Vec<Output> {
         name: "leader-then-seal",
         bytes: sign_with(&leader, "seal"),
         signatures: 2,
+    });
+    // Decree 30's visible flow: the leader's signature image, then the seal over its left
+    // third in a second revision; and an electronic copy's text notice.
+    let block = [320.0, 480.0, 180.0, 90.0];
+    let leader = sign_pdf(
+        &read_fixture("docs/vietnamese.pdf"),
+        &signer("leader"),
+        &PdfSignOptions {
+            appearance: Appearance::Leader {
+                image: read_fixture("images/leader-signature.png"),
+            },
+            rect: Some(block),
+            ..sign_options()
+        },
+    )
+    .expect("leader appearance");
+    let sealed = sign_pdf(
+        &leader,
+        &signer("seal"),
+        &PdfSignOptions {
+            appearance: Appearance::Seal {
+                image: read_fixture("images/seal.png"),
+            },
+            rect: Some(block),
+            ..sign_options()
+        },
+    )
+    .expect("seal appearance");
+    out.push(Output {
+        name: "visible-leader-then-seal",
+        bytes: sealed,
+        signatures: 2,
+    });
+    let copy = sign_pdf(
+        &read_fixture("docs/simple.pdf"),
+        &signer("seal"),
+        &PdfSignOptions {
+            appearance: Appearance::Copy { lines: None },
+            reason: Some("Bản sao điện tử".into()),
+            ..sign_options()
+        },
+    )
+    .expect("copy appearance");
+    out.push(Output {
+        name: "visible-copy",
+        bytes: copy,
+        signatures: 1,
     });
     let certified = certify_with(&read_fixture("docs/form.pdf"), "leader", 2);
     out.push(Output {

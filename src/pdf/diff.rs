@@ -54,6 +54,16 @@ pub(crate) struct DiffOutcome {
     pub notes: Vec<String>,
 }
 
+/// A field object (or one of its widgets) and what it was in a revision.
+struct FieldRole {
+    /// Fully qualified name.
+    name: String,
+    /// A signature field.
+    signature: bool,
+    /// The field had a value (for a signature field: it was signed).
+    has_value: bool,
+}
+
 /// The roles objects play in one revision, to pick the rule that applies to a replacement.
 struct Roles {
     catalog: Option<ObjRef>,
@@ -64,7 +74,7 @@ struct Roles {
     pages: HashSet<ObjRef>,
     annots_arrays: HashSet<ObjRef>,
     /// Field objects (terminal or not) by object, with their fully qualified names.
-    fields: HashMap<ObjRef, (String, bool)>,
+    fields: HashMap<ObjRef, FieldRole>,
 }
 
 fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
@@ -86,12 +96,16 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
         .collect();
     let mut fields = HashMap::new();
     for f in view.fields()? {
-        let is_sig = f.is_signature();
+        let role = || FieldRole {
+            name: f.name.clone(),
+            signature: f.is_signature(),
+            has_value: f.value.is_some(),
+        };
         if let Some(id) = f.id {
-            fields.insert(id, (f.name.clone(), is_sig));
+            fields.insert(id, role());
         }
         for w in &f.widgets {
-            fields.insert(*w, (f.name.clone(), is_sig));
+            fields.insert(*w, role());
         }
     }
     Ok(Roles {
@@ -209,8 +223,8 @@ fn note_for(r: ObjRef, roles: &Roles) -> Option<String> {
     roles
         .fields
         .get(&r)
-        .filter(|(_, sig)| !sig)
-        .map(|(name, _)| format!("form field {name} was filled after signing"))
+        .filter(|f| !f.signature)
+        .map(|f| format!("form field {} was filled after signing", f.name))
 }
 
 type Explained = std::result::Result<(), String>;
@@ -282,16 +296,29 @@ fn explain<S: Source>(
         let _ = after;
         return annots_rule(doc, old_a, new_a, before, after_view, perms, notes);
     }
-    if let Some((name, is_sig)) = before.fields.get(&r) {
+    if let Some(FieldRole {
+        name,
+        signature,
+        has_value,
+    }) = before.fields.get(&r)
+    {
         if perms.field_locked(name) {
             return Ok(Err(format!("field {name} is locked by a signature")));
         }
-        if *is_sig {
+        if *signature {
             if !perms.signing() {
                 return Ok(Err("the certification allows no further signatures".into()));
             }
-            if old_d.get("V").is_some() && changed.iter().any(|k| k == "V") {
-                return Ok(Err(format!("the signature in field {name} was replaced")));
+            // A signed field (or its widget) stays as it was signed: its value, and the
+            // appearance the signer saw.
+            if *has_value {
+                return Ok(match changed.first() {
+                    Some(k) if k == "V" => {
+                        Err(format!("the signature in field {name} was replaced"))
+                    }
+                    Some(k) => Err(format!("the signed field {name} changed: /{k}")),
+                    None => Ok(()),
+                });
             }
             return Ok(only(&["V", "AP", "AS", "Lock", "SV"]));
         }
