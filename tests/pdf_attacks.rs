@@ -75,7 +75,7 @@ fn stream(data: &str) -> String {
 /// entries, and optionally another /Root. The trailer keeps /Root, /Info and /ID, and
 /// points /Prev at the previous section.
 struct Update<'a> {
-    objects: Vec<(u32, String)>,
+    objects: Vec<(u32, u16, String)>,
     free: Vec<(u32, u16)>,
     root: Option<&'a str>,
 }
@@ -88,8 +88,11 @@ impl<'a> Update<'a> {
             root: None,
         }
     }
-    fn object(mut self, num: u32, text: impl Into<String>) -> Self {
-        self.objects.push((num, text.into()));
+    fn object(self, num: u32, text: impl Into<String>) -> Self {
+        self.object_generation(num, 0, text)
+    }
+    fn object_generation(mut self, num: u32, generation: u16, text: impl Into<String>) -> Self {
+        self.objects.push((num, generation, text.into()));
         self
     }
     fn free(mut self, num: u32, next_generation: u16) -> Self {
@@ -121,9 +124,9 @@ impl<'a> Update<'a> {
             out.push(b'\n');
         }
         let mut entries: Vec<(u32, String)> = Vec::new();
-        for (num, text) in &self.objects {
-            entries.push((*num, format!("{:010} 00000 n\r\n", out.len())));
-            out.extend_from_slice(format!("{num} 0 obj\n{text}\nendobj\n").as_bytes());
+        for (num, generation, text) in &self.objects {
+            entries.push((*num, format!("{:010} {generation:05} n\r\n", out.len())));
+            out.extend_from_slice(format!("{num} {generation} obj\n{text}\nendobj\n").as_bytes());
         }
         for (num, generation) in &self.free {
             entries.push((*num, format!("{:010} {generation:05} f\r\n", 0)));
@@ -608,6 +611,31 @@ fn freeing_an_object_after_signing() {
     let attacked = Update::new().free(5, 1).append_to(&signed);
     assert_attack(
         "object freed",
+        &attacked,
+        SubIndication::ModifiedAfterSigning,
+        "object 5",
+    );
+}
+
+#[test]
+fn reusing_an_object_number_with_a_new_generation() {
+    // Object 4 (the page content) becomes `4 1 obj`: the page's `4 0 R` now reads as null
+    // and the page shows nothing; 5 1 (the font) likewise.
+    let signed = signed_simple();
+    let attacked = Update::new()
+        .object_generation(4, 1, stream("BT /F1 24 Tf 72 770 Td (other) Tj ET"))
+        .append_to(&signed);
+    assert_attack(
+        "content stream re-generated",
+        &attacked,
+        SubIndication::ModifiedAfterSigning,
+        "object 4",
+    );
+    let attacked = Update::new()
+        .object_generation(5, 1, "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>")
+        .append_to(&signed);
+    assert_attack(
+        "font re-generated",
         &attacked,
         SubIndication::ModifiedAfterSigning,
         "object 5",

@@ -155,17 +155,31 @@ pub(crate) fn analyse<S: Source>(
         let roles_before = roles(&before)?;
         let roles_after = roles(&after)?;
         for (num, entry) in doc.changed_entries(k) {
+            // The generation the previous revision had in use for this number, if any.
+            let live = match entry_seen(doc, k - 1, num) {
+                Some(XrefEntry::InUse { generation, .. }) => Some(generation),
+                Some(XrefEntry::Compressed { .. }) => Some(0),
+                Some(XrefEntry::Free { .. }) | None => None,
+            };
             let generation = match entry {
                 XrefEntry::InUse { generation, .. } => generation,
                 XrefEntry::Compressed { .. } => 0,
                 XrefEntry::Free { .. } => {
-                    if object_exists(&before, num)? {
+                    if live.is_some() {
                         out.forbidden
                             .push(format!("object {num} was deleted after signing"));
                     }
                     continue;
                 }
             };
+            // A live object given a new generation: its old references now read as null.
+            if let Some(old_generation) = live.filter(|g| *g != generation) {
+                out.forbidden.push(format!(
+                    "object {num} {old_generation} R was replaced by generation {generation} \
+                     after signing"
+                ));
+                continue;
+            }
             let r = ObjRef::new(num, generation);
             let old = before.get(r)?;
             let Some(new) = after.get(r)? else {
@@ -209,14 +223,14 @@ pub(crate) fn analyse<S: Source>(
     Ok(out)
 }
 
-fn object_exists<S: Source>(view: &RevisionView<'_, S>, num: u32) -> Result<bool> {
-    // Any generation: look the number up through a generation-agnostic probe.
-    for generation in [0u16, 1] {
-        if view.get(ObjRef::new(num, generation))?.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+/// The cross-reference entry revision `rev` sees for object number `num`: the newest one
+/// any revision up to `rev` lists.
+fn entry_seen<S: Source>(doc: &Document<S>, rev: usize, num: u32) -> Option<XrefEntry> {
+    doc.revisions()
+        .get(..=rev)?
+        .iter()
+        .rev()
+        .find_map(|r| r.entry(num))
 }
 
 fn note_for(r: ObjRef, roles: &Roles) -> Option<String> {
