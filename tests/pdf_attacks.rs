@@ -870,6 +870,34 @@ fn legitimate_updates_pass() {
 }
 
 #[test]
+fn document_timestamps_follow_any_certification() {
+    // PAdES lets a document time-stamp follow even a certification that allows no changes;
+    // a further signature after P=1 is refused when signing.
+    let Some(tsa) = TsaServer::start("tsa") else {
+        return;
+    };
+    for p in [1u8, 2, 3] {
+        let certified = certify_with(&read_fixture("docs/simple.pdf"), "leader", p);
+        let stamped = kyso::pdf::add_document_timestamp(&certified, &tsa.url, &Limits::default())
+            .unwrap_or_else(|e| panic!("P={p}: document time-stamp: {e}"));
+        let report = verify(&stamped);
+        assert_passed(&report, &format!("P={p} then a document time-stamp"));
+        assert_eq!(report.signatures.len(), 2, "P={p}");
+        assert_eq!(report.signatures[1].level, "DocTimeStamp", "P={p}");
+        assert!(
+            !report.signatures[0]
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("annotation_added")),
+            "P={p}: {:?}",
+            report.signatures[0].warnings
+        );
+        let refused = kyso::pdf::sign_pdf(&stamped, &signer("seal"), &sign_options());
+        assert_eq!(refused.is_err(), p == 1, "P={p}: {:?}", refused.err());
+    }
+}
+
+#[test]
 fn legitimate_updates_by_pyhanko_are_permitted() {
     if !have_pyhanko() {
         return;

@@ -485,7 +485,9 @@ fn annots_rule<S: Source>(
                 .is_some_and(|v| {
                     v.is_name("Type", "DocTimeStamp") && v.is_name("SubFilter", "ETSI.RFC3161")
                 });
-        if is_sig_widget && !is_doc_timestamp {
+        if is_doc_timestamp {
+            // Allowed after every certification level.
+        } else if is_sig_widget {
             if !perms.signing() {
                 return Ok(Err("the certification allows no further signatures".into()));
             }

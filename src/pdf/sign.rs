@@ -350,6 +350,13 @@ fn lay_out_with(
         return Err(Error::Unsupported("signing an encrypted PDF".into()));
     }
     let view = doc.latest();
+    // A certification that allows no changes (DocMDP P=1) would be broken by a signature;
+    // PAdES still lets document time-stamps (and the DSS) follow it.
+    if !sig.is_name("Type", "DocTimeStamp") && certified_without_changes(&view)? {
+        return Err(Error::InvalidOption(
+            "the document is certified with no changes allowed (DocMDP P=1)".into(),
+        ));
+    }
     let mut writer = IncrementalWriter::new(&doc)?;
     let sig_ref = writer.allocate()?;
     sig.set(
@@ -377,6 +384,21 @@ fn lay_out_with(
     Ok(LaidOut { update, gap })
 }
 
+/// Whether the document carries a certification signature with DocMDP P=1.
+fn certified_without_changes<S: super::Source>(view: &RevisionView<'_, S>) -> Result<bool> {
+    let (_, catalog) = view.catalog()?;
+    let Some(perms) = catalog.get("Perms") else {
+        return Ok(false);
+    };
+    let certification = view
+        .resolve_dict(perms, "/Perms")?
+        .and_then(|p| p.get("DocMDP").cloned())
+        .map(|s| view.resolve_dict(&s, "the certification signature"))
+        .transpose()?
+        .flatten();
+    Ok(certification.is_some_and(|sig| super::verify::docmdp_p(view, &sig).unwrap_or(2) == 1))
+}
+
 /// Creates or fills the signature field and hooks it into the form and the page.
 fn attach_field<S: super::Source>(
     view: &RevisionView<'_, S>,
@@ -386,22 +408,6 @@ fn attach_field<S: super::Source>(
     request: &appearance::Request<'_>,
 ) -> Result<()> {
     let (catalog_ref, mut catalog) = view.catalog()?;
-    // A certification that allows no changes (DocMDP P=1) would be broken by any signature.
-    if let Some(perms) = catalog.get("Perms") {
-        let certification = view
-            .resolve_dict(perms, "/Perms")?
-            .and_then(|p| p.get("DocMDP").cloned())
-            .map(|s| view.resolve_dict(&s, "the certification signature"))
-            .transpose()?
-            .flatten();
-        if let Some(sig) = certification
-            && super::verify::docmdp_p(view, &sig).unwrap_or(2) == 1
-        {
-            return Err(Error::InvalidOption(
-                "the document is certified with no changes allowed (DocMDP P=1)".into(),
-            ));
-        }
-    }
     let fields = view.fields()?;
     let mut catalog_changed = false;
 
