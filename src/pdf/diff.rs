@@ -63,6 +63,8 @@ struct Roles {
     annots_arrays: HashSet<ObjRef>,
     /// Field objects (terminal or not) by object, with their fully qualified names.
     fields: HashMap<ObjRef, (String, bool)>,
+    /// The Document Security Store, when the catalog refers to it indirectly.
+    dss: Option<ObjRef>,
 }
 
 fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
@@ -99,6 +101,7 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
         pages: pages.iter().map(|p| p.id).collect(),
         annots_arrays,
         fields,
+        dss: catalog.get("DSS").and_then(Object::as_ref),
     })
 }
 
@@ -256,6 +259,9 @@ fn explain<S: Source>(
     if before.acroform == Some(r) {
         return form_rule(doc, old_d, new_d);
     }
+    if before.dss == Some(r) {
+        return Ok(dss_rule(old_d, new_d));
+    }
     if before.pages.contains(&r) {
         if let Err(why) = only(&["Annots"]) {
             return Ok(Err(format!("page: {why}")));
@@ -304,6 +310,27 @@ fn describe(d: &Dictionary) -> String {
     match d.get_name("Type").and_then(|n| n.as_str()) {
         Some(t) => format!("a /{t} dictionary"),
         None => "a dictionary".into(),
+    }
+}
+
+/// The Document Security Store holds validation data (PAdES B-LT): later updates add
+/// certificates, CRLs, OCSP responses and VRI entries to it, as pyHanko and kyso do when they
+/// add a document time-stamp. Nothing in it is shown. The rule holds only while the dictionary
+/// has the DSS's keys and nothing else, before and after, so that an object that is also
+/// something shown cannot pass as the DSS; what its entries refer to is checked on its own.
+fn dss_rule(old: &Dictionary, new: &Dictionary) -> Explained {
+    let dss_shaped = |d: &Dictionary| {
+        d.iter().all(|(k, _)| {
+            matches!(
+                k.as_bytes(),
+                b"Certs" | b"CRLs" | b"OCSPs" | b"VRI" | b"Type"
+            )
+        }) && d.get("Type").is_none_or(|_| d.is_name("Type", "DSS"))
+    };
+    if dss_shaped(old) && dss_shaped(new) {
+        Ok(())
+    } else {
+        Err("the document security store holds more than validation data".into())
     }
 }
 
