@@ -2,6 +2,44 @@
 //!
 //! Sign and verify PDF (PAdES, PKCS#7) and XML (XMLDSig, XAdES) documents with X.509
 //! certificates, with the profiles of Vietnamese e-government and e-invoicing.
+//!
+//! ## Map
+//!
+//! | module | job |
+//! |---|---|
+//! | [`verify()`], [`verify_file`] | one entry point: sniff the format, verify, report |
+//! | [`pdf`] | lazy revision reader, incremental writer, PAdES signing ([`pdf::sign_pdf`], [`pdf::prepare_pdf`]/[`pdf::finish_pdf`]), verification with revision analysis, B-LT/B-LTA ([`pdf::extend_pdf`]) |
+//! | [`xml`] | hardened parser, canonicalization (C14N 1.0/1.1/exclusive) |
+//! | [`cms`] | CMS SignedData built from a digest, parsed (BER too) and verified |
+//! | [`pki`] | certificates, Vietnamese identities, trust anchors, path validation, CRL, OCSP, RFC 3161 |
+//! | [`crypto`] | digests, signature verification, keys, the [`crypto::Signer`] trait |
+//! | [`validation`] | the signer checks every format shares: chain, proof of existence, revocation |
+//! | [`report`], [`render`] | the JSON report model and its English/Vietnamese text |
+//! | [`policy`] | what a verifier accepts and a signer may produce; resource limits |
+//! | [`inspect`] | certificate and PKCS#12 summaries |
+//! | `ffi` | the C ABI (feature `ffi`) |
+//!
+//! Data flows one way: format modules → `cms` → `pki` → `crypto`.
+//!
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `ffi` | yes | the C ABI in `src/ffi.rs` (the only module with `unsafe`), `include/kyso.h` |
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use kyso::crypto::KeyFileSigner;
+//! use kyso::pdf::{PdfSignOptions, sign_pdf};
+//! use kyso::validation::VerifyOptions;
+//!
+//! let signer = KeyFileSigner::from_pkcs12(&std::fs::read("leader.p12")?, "password")?;
+//! let signed = sign_pdf(&std::fs::read("quyet-dinh.pdf")?, &signer, &PdfSignOptions::default())?;
+//! let report = kyso::verify(&signed, &VerifyOptions::default())?;
+//! println!("{:?}", report.indication);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 

@@ -383,3 +383,52 @@ fn garbage_never_panics() {
     );
     assert!(KeyFileSigner::from_pkcs12(b"\x30\x80", "x").is_err());
 }
+
+#[test]
+fn p384_keys_sign_and_verify_in_der_and_raw_form() {
+    if !require_tool("openssl", &["version"]) {
+        return;
+    }
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+        ])
+        .output()
+        .expect("openssl genpkey");
+    assert!(out.status.success());
+    let key = PrivateKey::from_pem(&out.stdout, None).expect("P-384 PKCS#8");
+    let public = key.public_key();
+    assert_eq!(
+        public.kind(),
+        kyso::crypto::KeyKind::Ec {
+            curve: "P-384",
+            bits: 384
+        }
+    );
+    let alg = key.default_algorithm(DigestAlgorithm::Sha384);
+    let digest = DigestAlgorithm::Sha384.digest(b"hoa don");
+    let der = key.sign_digest(alg, &digest).expect("sign");
+    assert!(
+        public
+            .verify_digest(alg, &digest, &der)
+            .expect("verify DER")
+    );
+    let raw = kyso::crypto::ecdsa_to_raw(&public, &der).expect("to r||s");
+    assert_eq!(raw.len(), 96);
+    assert!(
+        public
+            .verify_digest(alg, &digest, &raw)
+            .expect("verify r||s")
+    );
+    assert_eq!(
+        kyso::crypto::ecdsa_to_der(&public, &raw).expect("back to DER"),
+        der
+    );
+    let mut bad = raw.clone();
+    bad[10] ^= 1;
+    assert!(!public.verify_digest(alg, &digest, &bad).expect("verify"));
+}

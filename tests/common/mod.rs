@@ -129,23 +129,33 @@ pub fn revocation_services() -> bool {
         }
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/revocation_server.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(fixture("pki"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start revocation services");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("ready line");
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "revocation services did not start (ports 18080/18081 busy?)"
-        );
+        // The ports are fixed (the fixture certificates name them): when another test run on
+        // this machine holds them, wait for it rather than fail.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        let child = loop {
+            let mut child = std::process::Command::new("python3")
+                .arg(&script)
+                .arg(fixture("pki"))
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start revocation services");
+            let stdout = child.stdout.take().expect("stdout");
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .expect("ready line");
+            if line.trim() == "ready" {
+                break child;
+            }
+            let _ = child.wait();
+            assert!(
+                std::time::Instant::now() < deadline,
+                "revocation services did not start: ports 18080/18081 stay busy"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        };
         // The child lives as long as this process: its stdin closes when the process exits.
         std::mem::forget(child);
         true
