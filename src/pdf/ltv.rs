@@ -187,10 +187,13 @@ fn fetch(
         }
         false
     };
+    // Short-circuit: the second source is asked only when the first gave nothing.
     let found = if cert.is_ca() {
-        try_crl(crls, &mut last_error) || try_ocsp(ocsp, &mut last_error)?
+        let by_crl = try_crl(crls, &mut last_error);
+        by_crl || try_ocsp(ocsp, &mut last_error)?
     } else {
-        try_ocsp(ocsp, &mut last_error)? || try_crl(crls, &mut last_error)
+        let by_ocsp = try_ocsp(ocsp, &mut last_error)?;
+        by_ocsp || try_crl(crls, &mut last_error)
     };
     match last_error {
         Some(e) if !found => Err(e),
