@@ -313,27 +313,6 @@ fn describe(d: &Dictionary) -> String {
     }
 }
 
-/// The Document Security Store holds validation data (PAdES B-LT): later updates add
-/// certificates, CRLs, OCSP responses and VRI entries to it, as pyHanko and kyso do when they
-/// add a document time-stamp. Nothing in it is shown. The rule holds only while the dictionary
-/// has the DSS's keys and nothing else, before and after, so that an object that is also
-/// something shown cannot pass as the DSS; what its entries refer to is checked on its own.
-fn dss_rule(old: &Dictionary, new: &Dictionary) -> Explained {
-    let dss_shaped = |d: &Dictionary| {
-        d.iter().all(|(k, _)| {
-            matches!(
-                k.as_bytes(),
-                b"Certs" | b"CRLs" | b"OCSPs" | b"VRI" | b"Type"
-            )
-        }) && d.get("Type").is_none_or(|_| d.is_name("Type", "DSS"))
-    };
-    if dss_shaped(old) && dss_shaped(new) {
-        Ok(())
-    } else {
-        Err("the document security store holds more than validation data".into())
-    }
-}
-
 /// The form may gain fields (all old ones kept), /SigFlags and new /DR entries.
 fn form_rule<S: Source>(
     doc: &Document<S>,
@@ -380,6 +359,27 @@ fn appended_only<S: Source>(doc: &Document<S>, old: &Array, new: &Array, what: &
         }
     }
     Ok(())
+}
+
+/// The Document Security Store holds validation data (PAdES B-LT): later updates add
+/// certificates, CRLs, OCSP responses and VRI entries to it, as pyHanko and kyso do when they
+/// add a document time-stamp. Nothing in it is shown. The rule holds only while the dictionary
+/// has the DSS's keys and nothing else, before and after, so that an object that is also
+/// something shown cannot pass as the DSS; what its entries refer to is checked on its own.
+fn dss_rule(old: &Dictionary, new: &Dictionary) -> Explained {
+    let dss_shaped = |d: &Dictionary| {
+        d.iter().all(|(k, _)| {
+            matches!(
+                k.as_bytes(),
+                b"Certs" | b"CRLs" | b"OCSPs" | b"VRI" | b"Type"
+            )
+        }) && d.get("Type").is_none_or(|_| d.is_name("Type", "DSS"))
+    };
+    if dss_shaped(old) && dss_shaped(new) {
+        Ok(())
+    } else {
+        Err("the document security store holds more than validation data".into())
+    }
 }
 
 /// A page's annotations may gain new signature widgets (when signing is allowed) and other
