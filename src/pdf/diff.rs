@@ -57,6 +57,8 @@ pub(crate) struct DiffOutcome {
 /// The roles objects play in one revision, to pick the rule that applies to a replacement.
 struct Roles {
     catalog: Option<ObjRef>,
+    /// The document information dictionary (trailer /Info).
+    info: Option<ObjRef>,
     acroform: Option<ObjRef>,
     fields_array: Option<ObjRef>,
     pages: HashSet<ObjRef>,
@@ -96,6 +98,7 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
     }
     Ok(Roles {
         catalog: Some(catalog_ref),
+        info: view.trailer().get_ref("Info"),
         acroform,
         fields_array,
         pages: pages.iter().map(|p| p.id).collect(),
@@ -295,6 +298,9 @@ fn explain<S: Source>(
         }
         return Ok(only(&["V", "AP", "AS"]));
     }
+    if before.info == Some(r) {
+        return Ok(info_rule(old_d, new_d));
+    }
     if old_d.is_name("Type", "Annot")
         || old_d.get("Subtype").is_some() && old_d.contains_key("Rect")
     {
@@ -310,6 +316,25 @@ fn describe(d: &Dictionary) -> String {
     match d.get_name("Type").and_then(|n| n.as_str()) {
         Some(t) => format!("a /{t} dictionary"),
         None => "a dictionary".into(),
+    }
+}
+
+/// The document information dictionary is metadata that no page shows: writers (pyHanko,
+/// Acrobat) refresh /Producer and /ModDate on every update. The rule holds only while the
+/// dictionary is plain metadata before and after — text strings, and the /Trapped name — so
+/// that an object also used as something shown (a font, an annotation) cannot pass as /Info.
+fn info_rule(old: &Dictionary, new: &Dictionary) -> Explained {
+    let plain = |d: &Dictionary| {
+        d.iter().all(|(k, v)| match v {
+            Object::String(_) | Object::Null => true,
+            Object::Name(_) => k.as_bytes() == b"Trapped",
+            _ => false,
+        })
+    };
+    if plain(old) && plain(new) {
+        Ok(())
+    } else {
+        Err("the document information dictionary holds more than metadata".into())
     }
 }
 
@@ -478,6 +503,10 @@ fn same_object<S: Source>(doc: &Document<S>, a: &Object, b: &Object) -> Result<b
                     || doc.stream_data_raw(x)? == doc.stream_data_raw(y)?)
         }
         (Object::Real(x), Object::Real(y)) => x.to_bits() == y.to_bits() || x == y,
+        // `1` and `1.0` are the same number; writers differ in how they print it.
+        (Object::Int(x), Object::Real(y)) | (Object::Real(y), Object::Int(x)) => *x as f64 == *y,
+        // A string is its bytes: `<48>` and `(H)` are the same string.
+        (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
         _ => a == b,
     })
 }
