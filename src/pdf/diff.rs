@@ -75,6 +75,8 @@ struct Roles {
     annots_arrays: HashSet<ObjRef>,
     /// Field objects (terminal or not) by object, with their fully qualified names.
     fields: HashMap<ObjRef, FieldRole>,
+    /// The Document Security Store, when the catalog refers to it indirectly.
+    dss: Option<ObjRef>,
 }
 
 fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
@@ -116,6 +118,7 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
         pages: pages.iter().map(|p| p.id).collect(),
         annots_arrays,
         fields,
+        dss: catalog.get("DSS").and_then(Object::as_ref),
     })
 }
 
@@ -295,6 +298,9 @@ fn explain<S: Source>(
     if before.acroform == Some(r) {
         return form_rule(doc, old_d, new_d);
     }
+    if before.dss == Some(r) {
+        return Ok(dss_rule(old_d, new_d));
+    }
     if before.pages.contains(&r) {
         if let Err(why) = only(&["Annots"]) {
             return Ok(Err(format!("page: {why}")));
@@ -436,6 +442,27 @@ fn appended_only<S: Source>(doc: &Document<S>, old: &Array, new: &Array, what: &
         }
     }
     Ok(())
+}
+
+/// The Document Security Store holds validation data (PAdES B-LT): later updates add
+/// certificates, CRLs, OCSP responses and VRI entries to it, as pyHanko and kyso do when they
+/// add a document time-stamp. Nothing in it is shown. The rule holds only while the dictionary
+/// has the DSS's keys and nothing else, before and after, so that an object that is also
+/// something shown cannot pass as the DSS; what its entries refer to is checked on its own.
+fn dss_rule(old: &Dictionary, new: &Dictionary) -> Explained {
+    let dss_shaped = |d: &Dictionary| {
+        d.iter().all(|(k, _)| {
+            matches!(
+                k.as_bytes(),
+                b"Certs" | b"CRLs" | b"OCSPs" | b"VRI" | b"Type"
+            )
+        }) && d.get("Type").is_none_or(|_| d.is_name("Type", "DSS"))
+    };
+    if dss_shaped(old) && dss_shaped(new) {
+        Ok(())
+    } else {
+        Err("the document security store holds more than validation data".into())
+    }
 }
 
 /// A page's annotations may gain new signature widgets (when signing is allowed) and other

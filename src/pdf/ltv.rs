@@ -144,7 +144,12 @@ fn certificates_in<S: Source>(doc: &Document<S>) -> Result<Vec<Certificate>> {
     Ok(unique)
 }
 
-/// Fetches an OCSP response, or failing that a CRL, for `cert` from the URLs it names.
+/// Fetches revocation data for `cert` from the URLs it names: for an end entity an OCSP
+/// response, or failing that a CRL; for a CA certificate the CRL first (the issuer's own
+/// long-lived list of revoked CAs, which stays usable for years where an OCSP response is
+/// fresh for days), OCSP as the fallback. A CRL also spares verifiers that, like pyHanko's
+/// AdES past validation, ask for revocation data about a root that signed an OCSP response
+/// itself.
 fn fetch(
     cert: &Certificate,
     issuer: &Certificate,
@@ -153,32 +158,46 @@ fn fetch(
 ) -> Result<()> {
     let limits = HttpLimits::default();
     let mut last_error = None;
-    for url in cert.ocsp_urls().iter().take(2) {
-        let req = build_ocsp_request(cert, issuer, DigestAlgorithm::Sha1, None)?;
-        match crate::pki::http::post(url, "application/ocsp-request", &req, limits)
-            .and_then(|der| OcspResponse::parse(&der).map(|_| der))
-        {
-            Ok(der) => {
-                ocsp.push(der);
-                return Ok(());
-            }
-            Err(e) => last_error = Some(e),
-        }
-    }
-    for url in cert.crl_urls().iter().take(2) {
-        match crate::pki::http::get(url, limits).and_then(|der| Crl::parse(&der).map(|_| der)) {
-            Ok(der) => {
-                if !crls.contains(&der) {
-                    crls.push(der);
+    let try_ocsp = |ocsp: &mut Vec<Vec<u8>>, last_error: &mut Option<Error>| -> Result<bool> {
+        for url in cert.ocsp_urls().iter().take(2) {
+            let req = build_ocsp_request(cert, issuer, DigestAlgorithm::Sha1, None)?;
+            match crate::pki::http::post(url, "application/ocsp-request", &req, limits)
+                .and_then(|der| OcspResponse::parse(&der).map(|_| der))
+            {
+                Ok(der) => {
+                    ocsp.push(der);
+                    return Ok(true);
                 }
-                return Ok(());
+                Err(e) => *last_error = Some(e),
             }
-            Err(e) => last_error = Some(e),
         }
-    }
+        Ok(false)
+    };
+    let try_crl = |crls: &mut Vec<Vec<u8>>, last_error: &mut Option<Error>| -> bool {
+        for url in cert.crl_urls().iter().take(2) {
+            match crate::pki::http::get(url, limits).and_then(|der| Crl::parse(&der).map(|_| der)) {
+                Ok(der) => {
+                    if !crls.contains(&der) {
+                        crls.push(der);
+                    }
+                    return true;
+                }
+                Err(e) => *last_error = Some(e),
+            }
+        }
+        false
+    };
+    // Short-circuit: the second source is asked only when the first gave nothing.
+    let found = if cert.is_ca() {
+        let by_crl = try_crl(crls, &mut last_error);
+        by_crl || try_ocsp(ocsp, &mut last_error)?
+    } else {
+        let by_ocsp = try_ocsp(ocsp, &mut last_error)?;
+        by_ocsp || try_crl(crls, &mut last_error)
+    };
     match last_error {
-        Some(e) => Err(e),
-        None => Ok(()),
+        Some(e) if !found => Err(e),
+        _ => Ok(()),
     }
 }
 

@@ -646,8 +646,11 @@ fn hash_ranges<S: Source>(
 ) -> Result<Vec<u8>> {
     const CHUNK: usize = 1 << 20;
     let mut hasher = alg.hasher();
-    let total = ranges[1].saturating_add(ranges[3]);
-    let mut buf = vec![0u8; usize::try_from(total).map_or(CHUNK, |t| t.min(CHUNK))];
+    // A buffer the size of the larger range, up to the chunk: most signed PDFs are far
+    // smaller than a chunk, and zeroing a megabyte per signature costs more than hashing
+    // them (and crowds the cache of a core that verifies files in parallel with another).
+    let longest = usize::try_from(ranges[1].max(ranges[3])).unwrap_or(CHUNK);
+    let mut buf = vec![0u8; CHUNK.min(longest)];
     for (start, len) in [(ranges[0], ranges[1]), (ranges[2], ranges[3])] {
         let mut pos = start;
         let end = start + len;

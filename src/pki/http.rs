@@ -4,14 +4,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
 /// Limits of one HTTP exchange.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
-    /// Connect, read and write timeout.
+    /// Connect, read and write timeout. The whole exchange, however the server paces its
+    /// bytes, ends within three times this.
     pub timeout: Duration,
     /// Largest response body accepted.
     pub max_body: usize,
@@ -68,7 +69,71 @@ pub fn get(url: &str, limits: HttpLimits) -> Result<Vec<u8>> {
     exchange(url, "GET", None, limits)
 }
 
+/// A socket whose reads all end by one deadline: each read waits at most until the deadline
+/// (and at most `timeout`), so a server trickling a byte now and then cannot stretch the
+/// exchange.
+struct DeadlineReader {
+    stream: TcpStream,
+    deadline: Instant,
+    timeout: Duration,
+}
+
+impl Read for DeadlineReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the answer took too long",
+            ));
+        }
+        self.stream.set_read_timeout(Some(left.min(self.timeout)))?;
+        self.stream.read(buf).map_err(|e| match e.kind() {
+            // What a read timeout looks like on Unix (EAGAIN) and on Windows.
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                let why = if Instant::now() >= self.deadline {
+                    "the answer took too long"
+                } else {
+                    "no answer in time"
+                };
+                std::io::Error::new(std::io::ErrorKind::TimedOut, why)
+            }
+            _ => e,
+        })
+    }
+}
+
+/// Reads one line (up to and including `\n`) of at most `max` bytes.
+fn read_line(reader: &mut impl BufRead, max: usize) -> Result<String> {
+    let mut line = Vec::new();
+    let n = reader
+        .take(max as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(net)?;
+    if n > max {
+        return Err(net("HTTP header line too long"));
+    }
+    String::from_utf8(line).map_err(|_| net("HTTP header is not text"))
+}
+
+/// Longest status, header or chunk-size line accepted.
+const MAX_LINE: usize = 8 * 1024;
+/// Most header lines accepted.
+const MAX_HEADERS: usize = 100;
+
 fn exchange(
+    url: &str,
+    method: &str,
+    body: Option<(&str, &[u8])>,
+    limits: HttpLimits,
+) -> Result<Vec<u8>> {
+    exchange_inner(url, method, body, limits).map_err(|e| match e {
+        Error::Network(m) if !m.contains(url) => Error::Network(format!("{url}: {m}")),
+        other => other,
+    })
+}
+
+fn exchange_inner(
     url: &str,
     method: &str,
     body: Option<(&str, &[u8])>,
@@ -80,8 +145,8 @@ fn exchange(
         .map_err(net)?
         .next()
         .ok_or_else(|| net(format!("cannot resolve {}", u.host)))?;
+    let deadline = Instant::now() + limits.timeout * 3;
     let mut stream = TcpStream::connect_timeout(&addr, limits.timeout).map_err(net)?;
-    stream.set_read_timeout(Some(limits.timeout)).map_err(net)?;
     stream
         .set_write_timeout(Some(limits.timeout))
         .map_err(net)?;
@@ -102,25 +167,28 @@ fn exchange(
     if let Some((_, b)) = body {
         stream.write_all(b).map_err(net)?;
     }
-    // The overall deadline bounds a server that trickles bytes.
-    let deadline = std::time::Instant::now() + limits.timeout * 3;
-    let mut reader = BufReader::new(stream).take(limits.max_body as u64 + 64 * 1024);
-    let mut status_line = String::new();
-    reader.read_line(&mut status_line).map_err(net)?;
+    let mut reader = BufReader::new(DeadlineReader {
+        stream,
+        deadline,
+        timeout: limits.timeout,
+    });
+    let status_line = read_line(&mut reader, MAX_LINE)?;
     let status: u16 = status_line
-        .split_whitespace()
-        .nth(1)
+        .strip_prefix("HTTP/1.")
+        .and_then(|s| s.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| net(format!("bad HTTP status line from {url}")))?;
     let mut content_length = None;
     let mut chunked = false;
-    for _ in 0..200 {
-        let mut line = String::new();
-        if reader.read_line(&mut line).map_err(net)? == 0 {
-            break;
+    let mut ended = false;
+    for _ in 0..MAX_HEADERS {
+        let line = read_line(&mut reader, MAX_LINE)?;
+        if line.is_empty() {
+            return Err(net(format!("{url}: the connection closed in the headers")));
         }
         let line = line.trim_end();
         if line.is_empty() {
+            ended = true;
             break;
         }
         if let Some((k, v)) = line.split_once(':') {
@@ -132,6 +200,9 @@ fn exchange(
                 chunked = true;
             }
         }
+    }
+    if !ended {
+        return Err(net(format!("{url}: too many HTTP header lines")));
     }
     if status != 200 {
         return Err(net(format!("{url} answered HTTP {status}")));
@@ -145,45 +216,44 @@ fn exchange(
     let mut out = Vec::new();
     if chunked {
         loop {
-            if std::time::Instant::now() > deadline {
-                return Err(net("timed out"));
-            }
-            let mut size_line = String::new();
-            reader.read_line(&mut size_line).map_err(net)?;
+            let size_line = read_line(&mut reader, MAX_LINE)?;
             let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or(""), 16)
-                .map_err(|_| net("bad chunk size"))?;
+                .map_err(|_| net(format!("{url}: bad chunk size (truncated answer?)")))?;
             if size == 0 {
                 break;
             }
-            if out.len() + size > limits.max_body {
+            if size > limits.max_body - out.len() {
                 return Err(too_big());
             }
             let start = out.len();
             out.resize(start + size, 0);
-            reader.read_exact(&mut out[start..]).map_err(net)?;
+            reader
+                .read_exact(&mut out[start..])
+                .map_err(|e| net(format!("{url}: chunk cut short: {e}")))?;
             let mut crlf = [0u8; 2];
-            reader.read_exact(&mut crlf).map_err(net)?;
+            reader
+                .read_exact(&mut crlf)
+                .map_err(|e| net(format!("{url}: chunk cut short: {e}")))?;
+            if &crlf != b"\r\n" {
+                return Err(net(format!("{url}: malformed chunk")));
+            }
         }
     } else if let Some(len) = content_length {
         if len > limits.max_body {
             return Err(too_big());
         }
         out.resize(len, 0);
-        reader.read_exact(&mut out).map_err(net)?;
+        reader
+            .read_exact(&mut out)
+            .map_err(|e| net(format!("{url}: answer cut short: {e}")))?;
     } else {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            if std::time::Instant::now() > deadline {
-                return Err(net("timed out"));
-            }
-            let n = reader.read(&mut buf).map_err(net)?;
-            if n == 0 {
-                break;
-            }
-            if out.len() + n > limits.max_body {
-                return Err(too_big());
-            }
-            out.extend_from_slice(&buf[..n]);
+        // No length: the body runs to the end of the connection.
+        let n = (&mut reader)
+            .take(limits.max_body as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(net)?;
+        if n > limits.max_body {
+            return Err(too_big());
         }
     }
     Ok(out)

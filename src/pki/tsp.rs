@@ -1,12 +1,12 @@
 //! RFC 3161 time-stamps: request over HTTP, and verify tokens.
 
-use der::asn1::{Any, GeneralizedTime, Int, ObjectIdentifier, OctetString};
-use der::{Decode, Encode, Sequence};
+use der::asn1::{Any, Int, ObjectIdentifier, OctetString};
+use der::{Decode, Encode, Sequence, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 
 use super::http::{self, HttpLimits};
-use super::{Certificate, TrustStore, Usage, validate_path};
+use super::{Certificate, TrustStore, Usage, check_usage, validate_path};
 use crate::cms::{ParsedSignedData, oid as cms_oid, parse_signed_data};
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Format, Result};
@@ -80,7 +80,9 @@ struct PkiStatusInfo {
 ///    policy TSAPolicyId,
 ///    messageImprint MessageImprint,
 ///    serialNumber INTEGER,
-///    genTime GeneralizedTime,
+///    genTime GeneralizedTime,          -- may carry fractions of a second (§2.4.2), which
+///                                      -- DER's X.509 profile of GeneralizedTime does not
+///                                      -- allow: kept raw, read by `gen_time`
 ///    accuracy Accuracy OPTIONAL,
 ///    ordering BOOLEAN DEFAULT FALSE,
 ///    nonce INTEGER OPTIONAL,
@@ -93,7 +95,7 @@ struct TstInfo {
     policy: ObjectIdentifier,
     message_imprint: MessageImprint,
     serial_number: Any,
-    gen_time: GeneralizedTime,
+    gen_time: Any,
     #[asn1(optional = "true")]
     accuracy: Option<Accuracy>,
     #[asn1(default = "Default::default")]
@@ -125,6 +127,47 @@ struct Accuracy {
     millis: Option<u16>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
     micros: Option<u16>,
+}
+
+/// Reads genTime: `YYYYMMDDhhmmss[.s...]Z` (RFC 3161 §2.4.2: UTC, with as many digits of a
+/// second as the TSA's clock has; kyso keeps nine).
+fn gen_time(any: &Any) -> Result<OffsetDateTime> {
+    if any.tag() != der::Tag::GeneralizedTime {
+        return Err(ts_err("genTime is not a GeneralizedTime"));
+    }
+    let text = std::str::from_utf8(any.value()).map_err(ts_err)?;
+    let bad = || ts_err(format!("genTime {text:?} is not YYYYMMDDhhmmss[.s...]Z"));
+    let body = text.strip_suffix('Z').ok_or_else(bad)?;
+    let (whole, fraction) = match body.split_once('.') {
+        // DER wants no trailing zeros in the fraction; a reader loses nothing by taking them.
+        Some((w, f)) if !f.is_empty() => (w, f),
+        Some(_) => return Err(bad()),
+        None => (body, ""),
+    };
+    if whole.len() != 14
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let num = |range: std::ops::Range<usize>| whole[range].parse::<u32>().map_err(|_| bad());
+    let month = time::Month::try_from(num(4..6)? as u8).map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(num(0..4)? as i32, month, num(6..8)? as u8)
+        .map_err(|_| bad())?;
+    // Nanoseconds from the first nine digits of the fraction.
+    let nanos = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let clock = time::Time::from_hms_nano(
+        num(8..10)? as u8,
+        num(10..12)? as u8,
+        num(12..14)? as u8,
+        nanos,
+    )
+    .map_err(|_| bad())?;
+    Ok(date.with_time(clock).assume_utc())
 }
 
 /// Builds a DER TimeStampReq for a digest, asking for the TSA certificate.
@@ -203,6 +246,17 @@ pub fn request_timestamp(
     if info.nonce.as_deref().map(strip_leading_zeros) != Some(strip_leading_zeros(&nonce)) {
         return Err(ts_err("the token does not echo the request's nonce"));
     }
+    // A token that does not verify, or that comes from a certificate that may not stamp
+    // time, is refused now rather than embedded to fail every later verification. (Whether
+    // the TSA is trusted is the verifier's question, asked with its own trust anchors.)
+    let content_digest = info.signed_data.digest_algorithm.digest(&info.tst_info_der);
+    info.signed_data
+        .verify(&content_digest)
+        .map_err(|e| ts_err(format!("the token's signature: {}", e.message)))?;
+    let tsa = info
+        .tsa_certificate()
+        .ok_or_else(|| ts_err("the token does not carry the TSA certificate"))?;
+    check_usage(tsa, Usage::TimeStamping).map_err(|f| ts_err(f.message))?;
     Ok(token)
 }
 
@@ -264,9 +318,8 @@ impl TimestampToken {
             .clone()
             .ok_or_else(|| ts_err("the token has no TSTInfo"))?;
         let tst = TstInfo::from_der(&tst_info_der).map_err(ts_err)?;
-        let secs = i64::try_from(tst.gen_time.to_unix_duration().as_secs()).map_err(ts_err)?;
         Ok(TimestampToken {
-            gen_time: OffsetDateTime::from_unix_timestamp(secs).map_err(ts_err)?,
+            gen_time: gen_time(&tst.gen_time)?,
             imprint_algorithm: DigestAlgorithm::from_oid(&tst.message_imprint.hash_algorithm.oid)?,
             imprint: tst.message_imprint.hashed_message.as_bytes().to_vec(),
             policy: tst.policy.to_string(),
@@ -342,5 +395,47 @@ impl TimestampToken {
             return fail(f.sub_indication, format!("TSA: {}", f.message));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Result<OffsetDateTime> {
+        gen_time(&Any::new(der::Tag::GeneralizedTime, text.as_bytes()).map_err(ts_err)?)
+    }
+
+    #[test]
+    fn gen_time_with_and_without_fractions() {
+        use time::macros::datetime;
+        assert_eq!(
+            at("20260101000000Z").ok(),
+            Some(datetime!(2026-01-01 00:00 UTC))
+        );
+        assert_eq!(
+            at("20251125225100.5Z").ok(),
+            Some(datetime!(2025-11-25 22:51:00.5 UTC))
+        );
+        assert_eq!(
+            at("20251125225100.123456789987Z").ok(),
+            Some(datetime!(2025-11-25 22:51:00.123456789 UTC))
+        );
+        for bad in [
+            "20260101000000",
+            "2026010100000Z",
+            "20260101000000.Z",
+            "20261301000000Z",
+            "20260230000000Z",
+            "20260101240000Z",
+            "20260101000000+0700",
+            "2026010100000aZ",
+            "20260101000000.1aZ",
+            "",
+        ] {
+            assert!(at(bad).is_err(), "{bad}");
+        }
+        let utc = Any::new(der::Tag::UtcTime, b"260101000000Z".as_slice()).expect("any");
+        assert!(gen_time(&utc).is_err());
     }
 }
