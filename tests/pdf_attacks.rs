@@ -419,7 +419,15 @@ fn universal_signature_forgery_variants() {
         "a second /Contents key",
         &doubled,
         SubIndication::FormatFailure,
-        "at byte",
+        "appears twice",
+    );
+    // The failure is the signature's own, under its field name.
+    let report = verify(&doubled);
+    assert_eq!(
+        report.signatures[0].id,
+        "Signature1",
+        "{}",
+        summary(&report)
     );
 }
 
