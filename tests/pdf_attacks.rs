@@ -278,6 +278,60 @@ fn incremental_saving_without_a_new_xref_section() {
     );
 }
 
+#[test]
+fn incremental_saving_through_an_object_stream() {
+    // The update is a cross-reference stream, and the changed font lives in an object stream:
+    // the compressed path must be judged like the plain one.
+    let signed = signed_simple();
+    let doc = Document::open(&signed[..], &Limits::default()).expect("open");
+    let prev = doc.latest_revision().startxref();
+    let size = doc.trailer().get_int("Size").expect("/Size") as u32;
+    drop(doc);
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>";
+    let header = b"5 0 ";
+    let (stm, xref_num) = (size, size + 1);
+    let mut out = signed.clone();
+    let stm_at = out.len();
+    out.extend_from_slice(
+        format!(
+            "{stm} 0 obj\n<< /Type /ObjStm /N 1 /First {} /Length {} >>\nstream\n",
+            header.len(),
+            header.len() + font.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(header);
+    out.extend_from_slice(font);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref_at = out.len();
+    let mut rows = Vec::new();
+    for (t, f2, f3) in [
+        (2u8, stm, 0u16),
+        (1, stm_at as u32, 0),
+        (1, xref_at as u32, 0),
+    ] {
+        rows.push(t);
+        rows.extend_from_slice(&f2.to_be_bytes());
+        rows.extend_from_slice(&f3.to_be_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "{xref_num} 0 obj\n<< /Type /XRef /Size {} /Index [5 1 {stm} 2] /W [1 4 2] /Root 1 0 R /Prev {prev} /Length {} >>\nstream\n",
+            xref_num + 1,
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&rows);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+    assert_attack(
+        "ISA through an object stream",
+        &out,
+        SubIndication::ModifiedAfterSigning,
+        "5 0 R",
+    );
+}
+
 // ----- signature wrapping and the /Contents gap -----
 
 #[test]
@@ -419,7 +473,15 @@ fn universal_signature_forgery_variants() {
         "a second /Contents key",
         &doubled,
         SubIndication::FormatFailure,
-        "at byte",
+        "appears twice",
+    );
+    // The failure is the signature's own, under its field name.
+    let report = verify(&doubled);
+    assert_eq!(
+        report.signatures[0].id,
+        "Signature1",
+        "{}",
+        summary(&report)
     );
 }
 

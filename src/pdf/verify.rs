@@ -7,7 +7,7 @@ use super::diff::{self, Permissions};
 use super::object::{Dictionary, IndirectObject, Location, ObjRef, Object};
 use super::{Document, Source};
 use crate::cms::{ParsedSignedData, parse_signed_data};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pki::{TimestampToken, rfc3339};
 use crate::report::{
     Coverage, DocumentFormat, Indication, Modifications, SignatureReport, SubIndication,
@@ -58,7 +58,17 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
     let mut locks = Permissions::default();
     let mut checked: Vec<(usize, SignatureReport)> = Vec::new();
     for f in &found {
-        let (revision, report, sig_locks) = verify_one(&doc, f, options, &dss)?;
+        let (revision, report, sig_locks) = match verify_one(&doc, f, options, &dss) {
+            Ok(checked) => checked,
+            // A signature whose own objects cannot be read fails by itself, under its name;
+            // the others are still reported.
+            Err(e @ (Error::Malformed { .. } | Error::LimitExceeded { .. })) => {
+                let mut report = SignatureReport::new(f.name.clone(), "PDF");
+                fail(&mut report, SubIndication::FormatFailure, e.to_string());
+                (None, report, None)
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(l) = sig_locks {
             locks.all_fields_locked |= l.all_fields_locked;
             locks.locked_fields.extend(l.locked_fields);
