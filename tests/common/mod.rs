@@ -163,21 +163,24 @@ pub fn revocation_services() -> bool {
 }
 
 /// The shared library (`libkyso.so`), built now so that a stale one from an earlier build is
-/// never tested.
+/// never tested. It is built in its own target directory: a nested build in the test run's
+/// directory would leave a second `libkyso` rlib there for the doctests to trip over.
 pub fn shared_library() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    let dir = exe
+    let target = exe
         .parent()
         .and_then(Path::parent)
+        .and_then(Path::parent)
         .expect("target dir")
-        .to_path_buf();
+        .join("ffi-lib");
     let status = std::process::Command::new(env!("CARGO"))
         .args(["build", "--lib", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cargo build --lib");
     assert!(status.success(), "cargo build --lib failed");
-    let lib = dir.join(format!(
+    let lib = target.join("debug").join(format!(
         "{}kyso{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
