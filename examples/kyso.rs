@@ -75,6 +75,10 @@ enum Command {
         jobs: usize,
         #[command(flatten)]
         trust: TrustArgs,
+        /// Intermediate certificates (PEM/DER files or bundles) that may complete chains;
+        /// they are not trusted by themselves.
+        #[arg(long, value_name = "PEM")]
+        cert: Vec<PathBuf>,
         /// CRL files (DER or PEM).
         #[arg(long, value_name = "FILE")]
         crl: Vec<PathBuf>,
@@ -96,6 +100,10 @@ enum Command {
         /// Language of the human report.
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Strict policy: SHA-1 fails (CRYPTO_CONSTRAINTS_FAILURE), and an e-invoice whose
+        /// signer's tax code differs from the seller's fails.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -121,7 +129,7 @@ enum SignCommand {
         /// Page (1-based) of a new signature field.
         #[arg(long)]
         page: Option<u32>,
-        /// Rectangle X,Y,W,H of a visible signature.
+        /// Rectangle X,Y,W,H of a visible signature, in PDF points in the page's user space.
         #[arg(long, value_name = "X,Y,W,H")]
         rect: Option<String>,
         /// Name of the signature field (an empty one is filled; default: the first empty one,
@@ -148,6 +156,52 @@ enum SignCommand {
         #[arg(long)]
         pkcs7: bool,
     },
+    /// Sign an XML document (XMLDSig, XAdES, Vietnamese e-invoice), splicing the Signature
+    /// into the original text.
+    #[command(
+        after_help = "Examples:\n  kyso sign xml hoadon.xml hoadon-ky.xml --key fixtures/pki/business.p12 \\\n      --password-env KYSO_PW --profile einvoice\n  \
+        kyso sign xml doc.xml out.xml --key key.pem --chain chain.pem --ref i1 --parent /doc"
+    )]
+    Xml {
+        /// The XML document to sign.
+        input: PathBuf,
+        /// Where to write the signed document.
+        output: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Signature profile.
+        #[arg(long, value_enum, default_value = "dsig")]
+        profile: ProfileArg,
+        /// Where the signed data stands (enveloped: the Signature is inside it).
+        #[arg(long, value_enum, default_value = "enveloped")]
+        mode: ModeArg,
+        /// Id of the element to sign (default: the whole document; e-invoice: DLHDon's Id).
+        #[arg(long = "ref", value_name = "ID")]
+        reference: Option<String>,
+        /// Where the Signature goes, as a path such as HDon/DSCKS/NBan.
+        #[arg(long, value_name = "PATH")]
+        parent: Option<String>,
+        /// Put the whole certificate chain in KeyInfo, not only the signer's certificate.
+        #[arg(long)]
+        include_chain: bool,
+        /// Time-stamp authority for XAdES-B-T.
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileArg {
+    Dsig,
+    Einvoice,
+    Xades,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Enveloped,
+    Enveloping,
+    Detached,
 }
 
 #[derive(Subcommand)]
@@ -232,10 +286,55 @@ struct KeyArgs {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum AppearanceArg {
+    /// The leader's signature image, fitted and centred in --rect.
     Leader,
+    /// The organization's seal image over the left third of --rect (the leader's).
     Seal,
+    /// Copy notice in the page's top-right corner: --reason, organization, time.
     Copy,
+    /// No visible appearance.
     None,
+}
+
+/// `--appearance` with `--image`: leader and seal need an image, copy and none take none.
+fn appearance_from(
+    appearance: AppearanceArg,
+    image: Option<&Path>,
+) -> Result<kyso::pdf::Appearance, Usage> {
+    use kyso::pdf::Appearance;
+    let read_image = || match image {
+        Some(path) => read(path),
+        None => Err(Usage(
+            "--appearance leader and seal need --image PNG".into(),
+        )),
+    };
+    match appearance {
+        AppearanceArg::Leader => Ok(Appearance::Leader {
+            image: read_image()?,
+        }),
+        AppearanceArg::Seal => Ok(Appearance::Seal {
+            image: read_image()?,
+        }),
+        AppearanceArg::Copy | AppearanceArg::None if image.is_some() => Err(Usage(
+            "--image goes with --appearance leader or seal".into(),
+        )),
+        AppearanceArg::Copy => Ok(Appearance::Copy { lines: None }),
+        AppearanceArg::None => Ok(Appearance::None),
+    }
+}
+
+/// `--rect X,Y,W,H` in PDF points.
+fn parse_rect(text: &str) -> Result<[f64; 4], Usage> {
+    let bad = || {
+        Usage(format!(
+            "--rect {text}: expected X,Y,W,H (four numbers in points)"
+        ))
+    };
+    let numbers = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
+        .collect::<Result<Vec<_>, _>>()?;
+    <[f64; 4]>::try_from(numbers).map_err(|_| bad())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -374,11 +473,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                 certify,
                 pkcs7,
             } => {
-                if !matches!(appearance, AppearanceArg::None) || image.is_some() || rect.is_some() {
-                    return Err(Usage(
-                        "visible signature appearances: not supported yet".into(),
-                    ));
-                }
+                let appearance = appearance_from(appearance, image.as_deref())?;
+                let rect = rect.as_deref().map(parse_rect).transpose()?;
                 if level != LevelArg::BB && ltv.tsa.is_none() {
                     return Err(Usage("--level B-T, B-LT and B-LTA need --tsa URL".into()));
                 }
@@ -393,6 +489,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     },
                     field_name: field,
                     page,
+                    appearance,
+                    rect,
                     reason,
                     location,
                     certify,
@@ -408,11 +506,55 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
                 Ok(0)
             }
+            SignCommand::Xml {
+                input,
+                output,
+                key,
+                profile,
+                mode,
+                reference,
+                parent,
+                include_chain,
+                tsa,
+            } => {
+                let signer = load_signer(&key)?;
+                let document = read(&input)?;
+                let policy = signing_policy(&key)?;
+                let options = kyso::xml::XmlSignOptions {
+                    profile: match profile {
+                        ProfileArg::Dsig => kyso::xml::Profile::Dsig,
+                        ProfileArg::Einvoice => kyso::xml::Profile::Einvoice,
+                        ProfileArg::Xades => kyso::xml::Profile::Xades,
+                    },
+                    mode: match mode {
+                        ModeArg::Enveloped => kyso::xml::Mode::Enveloped,
+                        ModeArg::Enveloping => kyso::xml::Mode::Enveloping,
+                        ModeArg::Detached => kyso::xml::Mode::Detached,
+                    },
+                    reference,
+                    parent,
+                    digest: policy.digest,
+                    signing_time: policy.signing_time,
+                    include_chain,
+                    xades: kyso::xml::XadesOptions {
+                        tsa_url: tsa,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let signed = kyso::xml::sign_xml(&document, &signer, &options)
+                    .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
+                std::fs::write(&output, signed)
+                    .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
+                Ok(0)
+            }
         },
         Command::Verify {
             files,
             jobs,
+            strict,
             trust,
+            cert,
             crl,
             ocsp,
             online,
@@ -431,6 +573,12 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     validation_time: parse_time(at.as_deref())?,
                     revocation: revocation_mode(revocation),
                     online,
+                    weak_algorithms: if strict {
+                        kyso::WeakAlgorithms::Reject
+                    } else {
+                        kyso::WeakAlgorithms::Warn
+                    },
+                    strict_tax_code: strict,
                     ..ValidationPolicy::default()
                 },
                 crls: crl
@@ -447,7 +595,16 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                             .map_err(|e| Usage(format!("{}: {e}", p.display())))
                     })
                     .collect::<Result<_, _>>()?,
-                certificates: Vec::new(),
+                certificates: cert
+                    .iter()
+                    .map(|p| {
+                        kyso::pki::Certificate::parse_any(&read(p)?)
+                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             };
             let paths = collect_files(&files)?;
             let lang = match lang {
@@ -538,6 +695,16 @@ fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
     Ok(out)
 }
 
+/// Writes a report line to stdout; a closed pipe (`kyso verify … | head`) ends the output
+/// quietly instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
 /// Exit-code rank: an error outranks a failure, which outranks indeterminate, then no
 /// signature, then passed.
 fn rank(code: i32) -> u8 {
@@ -583,7 +750,7 @@ fn verify_all(
                                 kyso::render::render_text(&report, lang)
                             };
                             let _guard = stdout.lock();
-                            progress.suspend(|| println!("{}", text.trim_end()));
+                            progress.suspend(|| emit(text.trim_end()));
                             report.exit_code()
                         }
                         Err(e) => {
@@ -741,17 +908,31 @@ fn demo() -> Result<i32, Usage> {
     println!();
     let document = std::fs::read(fixtures().join("docs/vietnamese.pdf"))?;
     let mut signed = document.clone();
+    let images = fixtures().join("images");
+    // The leader's blue signature image centred in the signature block; the red seal over
+    // its left third, signed afterwards (Decree 30/2020, Appendix I).
+    let block = [320.0, 480.0, 180.0, 90.0];
     for (name, reason) in [("leader", "Phê duyệt"), ("seal", "Đóng dấu")] {
         let signer = kyso::crypto::KeyFileSigner::from_pkcs12(
             &std::fs::read(pki.join(format!("{name}.p12")))?,
             "kyso-test",
         )?;
+        let appearance = match name {
+            "leader" => kyso::pdf::Appearance::Leader {
+                image: std::fs::read(images.join("leader-signature.png"))?,
+            },
+            _ => kyso::pdf::Appearance::Seal {
+                image: std::fs::read(images.join("seal.png"))?,
+            },
+        };
         let options = kyso::pdf::PdfSignOptions {
             policy: kyso::SigningPolicy {
                 signing_time: Some(demo_time()),
                 ..kyso::SigningPolicy::default()
             },
             reason: Some(reason.into()),
+            appearance,
+            rect: Some(block),
             ..Default::default()
         };
         signed = kyso::pdf::sign_pdf(&signed, &signer, &options)?;
@@ -759,7 +940,7 @@ fn demo() -> Result<i32, Usage> {
     let out = std::env::temp_dir().join("kyso-demo-signed.pdf");
     std::fs::write(&out, &signed)?;
     println!(
-        "signed docs/vietnamese.pdf twice (leader, then seal): {} -> {} bytes, original bytes kept: {}",
+        "signed docs/vietnamese.pdf twice, visibly (leader's signature, then the seal): {} -> {} bytes, original bytes kept: {}",
         document.len(),
         signed.len(),
         signed.starts_with(&document)

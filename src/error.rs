@@ -89,6 +89,8 @@ pub enum Format {
     Xml,
     /// A JSON document (options, prepared state).
     Json,
+    /// An image (PNG) for a signature appearance.
+    Image,
 }
 
 impl fmt::Display for Format {
@@ -106,6 +108,7 @@ impl fmt::Display for Format {
             Format::Pdf => "PDF",
             Format::Xml => "XML",
             Format::Json => "JSON",
+            Format::Image => "image",
         })
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::crypto::{KeyFileSigner, Signer};
 use crate::error::{Error, Format};
-use crate::pdf::{PdfSignOptions, PreparedPdf, SubFilter};
+use crate::pdf::{Appearance, PdfSignOptions, PreparedPdf, SubFilter};
 use crate::pki::{Certificate, Crl, OcspResponse, TrustStore};
 use crate::policy::{RevocationMode, SigningPolicy, ValidationPolicy};
 use crate::validation::VerifyOptions;
@@ -135,6 +135,10 @@ struct VerifyJson {
     lang: Option<String>,
     no_pinned_roots: bool,
     password: Option<String>,
+    /// Intermediate certificates that may complete chains (not trusted by themselves).
+    certificates: Vec<String>,
+    /// SHA-1 fails and e-invoice tax-code mismatches fail.
+    strict: bool,
 }
 
 fn parse_json<'a, T: Deserialize<'a> + Default>(text: Option<&'a str>) -> Result<T, Error> {
@@ -185,9 +189,22 @@ fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
             validation_time: parse_time(j.at.as_deref())?,
             revocation: j.revocation.unwrap_or_default(),
             online: j.online,
+            weak_algorithms: if j.strict {
+                crate::WeakAlgorithms::Reject
+            } else {
+                crate::WeakAlgorithms::Warn
+            },
+            strict_tax_code: j.strict,
             ..ValidationPolicy::default()
         },
-        certificates: Vec::new(),
+        certificates: j
+            .certificates
+            .iter()
+            .map(|c| Certificate::parse_any(&load_value(c)?))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
         crls: j
             .crl
             .iter()
@@ -287,6 +304,11 @@ struct SignJson {
     level: Option<String>,
     tsa: Option<String>,
     appearance: Option<String>,
+    /// PNG for a leader or seal appearance: a file path, or the file in base64.
+    image_path: Option<String>,
+    image_base64: Option<String>,
+    /// `[x, y, w, h]` of a visible signature, in PDF points.
+    rect: Option<[f64; 4]>,
     reason: Option<String>,
     location: Option<String>,
     field: Option<String>,
@@ -296,6 +318,23 @@ struct SignJson {
     digest: Option<String>,
     pss: bool,
     signing_time: Option<String>,
+    /// XML: dsig, einvoice or xades.
+    profile: Option<crate::xml::Profile>,
+    /// XML: enveloped, enveloping or detached.
+    mode: Option<crate::xml::Mode>,
+    /// XML: Id of the element to sign.
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    /// XML: path of the Signature's parent.
+    parent: Option<String>,
+    /// XML: the whole chain in KeyInfo.
+    include_chain: bool,
+    /// PDF B-LT/B-LTA: CRLs and OCSP responses to embed (paths, PEM or base64:).
+    crl: Vec<String>,
+    /// See `crl`.
+    ocsp: Vec<String>,
+    /// PDF B-LT/B-LTA: fetch revocation data over the network.
+    online: bool,
 }
 
 fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
@@ -321,24 +360,63 @@ fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
     Ok(if j.pss { signer.with_rsa_pss() } else { signer })
 }
 
-fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
-    match j.appearance.as_deref() {
-        None | Some("none") => {}
-        Some(other) => {
-            return Err(Error::Unsupported(format!(
-                "appearance {other}: not supported yet"
-            )));
+fn xml_options(j: &SignJson) -> Result<crate::xml::XmlSignOptions, Error> {
+    Ok(crate::xml::XmlSignOptions {
+        profile: j.profile.unwrap_or_default(),
+        mode: j.mode.unwrap_or_default(),
+        reference: j.reference.clone(),
+        parent: j.parent.clone(),
+        digest: match &j.digest {
+            Some(d) => crate::DigestAlgorithm::from_name(d)?,
+            None => crate::DigestAlgorithm::Sha256,
+        },
+        signing_time: parse_time(j.signing_time.as_deref())?,
+        include_chain: j.include_chain,
+        xades: crate::xml::XadesOptions {
+            tsa_url: j.tsa.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+}
+
+/// `appearance` with `image_path` / `image_base64`: leader and seal need an image.
+fn appearance_from(j: &SignJson) -> Result<Appearance, Error> {
+    use base64::Engine;
+    let image = match (&j.image_path, &j.image_base64) {
+        (Some(_), Some(_)) => return Err(bad("give image_path or image_base64, not both")),
+        (Some(path), None) => Some(std::fs::read(path)?),
+        (None, Some(b64)) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| bad(&format!("image_base64: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    match (j.appearance.as_deref(), image) {
+        (Some("leader"), Some(image)) => Ok(Appearance::Leader { image }),
+        (Some("seal"), Some(image)) => Ok(Appearance::Seal { image }),
+        (Some("leader" | "seal"), None) => Err(bad(
+            "appearance leader and seal need image_path or image_base64",
+        )),
+        (None | Some("none" | "copy"), Some(_)) => {
+            Err(bad("an image goes with appearance leader or seal"))
         }
+        (Some("copy"), None) => Ok(Appearance::Copy { lines: None }),
+        (None | Some("none"), None) => Ok(Appearance::None),
+        (Some(other), _) => Err(bad(&format!(
+            "appearance {other} (leader, seal, copy or none)"
+        ))),
     }
+}
+
+fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
+    let appearance = appearance_from(j)?;
     match j.level.as_deref() {
         None | Some("B-B") => {}
-        Some("B-T") if j.tsa.is_some() => {}
-        Some("B-T") => return Err(bad("level B-T needs tsa")),
-        Some(other) => {
-            return Err(Error::Unsupported(format!(
-                "level {other}: not supported yet"
-            )));
-        }
+        Some("B-T" | "B-LT" | "B-LTA") if j.tsa.is_some() => {}
+        Some("B-T" | "B-LT" | "B-LTA") => return Err(bad("levels B-T, B-LT and B-LTA need tsa")),
+        Some(other) => return Err(bad(&format!("level {other} (B-B, B-T, B-LT or B-LTA)"))),
     }
     Ok(PdfSignOptions {
         policy: SigningPolicy {
@@ -356,6 +434,8 @@ fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
         },
         field_name: j.field.clone(),
         page: j.page,
+        appearance,
+        rect: j.rect,
         reason: j.reason.clone(),
         location: j.location.clone(),
         certify: j.certify,
@@ -383,7 +463,31 @@ pub unsafe extern "C" fn kyso_sign_pdf(
         // SAFETY: as above.
         let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
         let signer = signer_from(&opts)?;
-        let signed = crate::pdf::sign_pdf(doc, &signer, &pdf_options(&opts)?)?;
+        let mut signed = crate::pdf::sign_pdf(doc, &signer, &pdf_options(&opts)?)?;
+        let level = match opts.level.as_deref() {
+            Some("B-LT") => Some(crate::pdf::LtvLevel::Lt),
+            Some("B-LTA") => Some(crate::pdf::LtvLevel::Lta),
+            _ => None,
+        };
+        if let Some(level) = level {
+            let extend = crate::pdf::ExtendOptions {
+                level,
+                tsa_url: opts.tsa.clone(),
+                crls: opts
+                    .crl
+                    .iter()
+                    .map(|c| load_value(c))
+                    .collect::<Result<_, _>>()?,
+                ocsp: opts
+                    .ocsp
+                    .iter()
+                    .map(|o| load_value(o))
+                    .collect::<Result<_, _>>()?,
+                online: opts.online,
+                ..Default::default()
+            };
+            signed = crate::pdf::extend_pdf(&signed, &extend)?;
+        }
         write_bytes(out, out_len, &signed)?;
         Ok(0)
     })
@@ -403,13 +507,13 @@ pub unsafe extern "C" fn kyso_sign_xml(
 ) -> c_int {
     guard(|| {
         // SAFETY: forwarded caller guarantees.
-        let _doc = unsafe { input(doc, doc_len, "doc") }?;
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
-        let _opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let _ = (out, out_len);
-        Err(Error::Unsupported(
-            "XML signing through the C ABI: not supported yet".into(),
-        ))
+        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
+        let signer = signer_from(&opts)?;
+        let signed = crate::xml::sign_xml(doc, &signer, &xml_options(&opts)?)?;
+        write_bytes(out, out_len, &signed)?;
+        Ok(0)
     })
 }
 
@@ -431,7 +535,10 @@ pub unsafe extern "C" fn kyso_prepare(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let options = pdf_options(&opts)?;
+        let digest = match &opts.digest {
+            Some(d) => crate::DigestAlgorithm::from_name(d)?,
+            None => crate::DigestAlgorithm::Sha256,
+        };
         let (chain, algorithm) = match (&opts.certificates_pem, &opts.key) {
             (Some(pem), _) => {
                 let chain = Certificate::parse_any(pem.as_bytes())?;
@@ -443,10 +550,7 @@ pub unsafe extern "C" fn kyso_prepare(
                     _ if opts.pss => crate::crypto::SignatureScheme::RsaPss,
                     _ => crate::crypto::SignatureScheme::RsaPkcs1v15,
                 };
-                let alg = crate::crypto::SignatureAlgorithm {
-                    scheme,
-                    digest: options.policy.digest,
-                };
+                let alg = crate::crypto::SignatureAlgorithm { scheme, digest };
                 (chain, alg)
             }
             (None, Some(_)) => {
@@ -456,13 +560,14 @@ pub unsafe extern "C" fn kyso_prepare(
                     .iter()
                     .map(|d| Certificate::from_der(d))
                     .collect::<Result<Vec<_>, _>>()?;
-                (chain, signer.signature_algorithm(options.policy.digest))
+                (chain, signer.signature_algorithm(digest))
             }
             (None, None) => return Err(bad("options need certificates_pem or a key")),
         };
         match crate::detect_format(doc) {
             Some(crate::Detected::Pdf) => {
-                let prepared = crate::pdf::prepare_pdf(doc, &chain, algorithm, &options)?;
+                let prepared =
+                    crate::pdf::prepare_pdf(doc, &chain, algorithm, &pdf_options(&opts)?)?;
                 let json = serde_json::json!({
                     "format": "pdf",
                     "digest": hex::encode(&prepared.digest),
@@ -472,9 +577,19 @@ pub unsafe extern "C" fn kyso_prepare(
                 write_string(prepared_json, &json.to_string())?;
                 Ok(0)
             }
-            Some(crate::Detected::Xml) => Err(Error::Unsupported(
-                "XML prepare through the C ABI: not supported yet".into(),
-            )),
+            Some(crate::Detected::Xml) => {
+                let mut xml = xml_options(&opts)?;
+                xml.scheme = Some(algorithm.scheme);
+                let prepared = crate::xml::prepare_xml(doc, &chain, &xml)?;
+                let json = serde_json::json!({
+                    "format": "xml",
+                    "digest": hex::encode(&prepared.digest),
+                    "algorithm": prepared.algorithm,
+                    "state": prepared,
+                });
+                write_string(prepared_json, &json.to_string())?;
+                Ok(0)
+            }
             None => Err(Error::Unsupported(
                 "the document is neither PDF nor XML".into(),
             )),
@@ -518,6 +633,13 @@ pub unsafe extern "C" fn kyso_finish(
                 let state: PreparedPdf = serde_json::from_value(env.state)
                     .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
                 let signed = crate::pdf::finish_pdf(&state, doc, signature)?;
+                write_bytes(out, out_len, &signed)?;
+                Ok(0)
+            }
+            "xml" => {
+                let state: crate::xml::PreparedXml = serde_json::from_value(env.state)
+                    .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+                let signed = crate::xml::finish_xml(state, doc, signature)?;
                 write_bytes(out, out_len, &signed)?;
                 Ok(0)
             }

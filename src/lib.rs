@@ -9,7 +9,7 @@
 //! |---|---|
 //! | [`verify()`], [`verify_file`] | one entry point: sniff the format, verify, report |
 //! | [`pdf`] | lazy revision reader, incremental writer, PAdES signing ([`pdf::sign_pdf`], [`pdf::prepare_pdf`]/[`pdf::finish_pdf`]), verification with revision analysis, B-LT/B-LTA ([`pdf::extend_pdf`]) |
-//! | [`xml`] | hardened parser, canonicalization (C14N 1.0/1.1/exclusive) |
+//! | [`xml`] | hardened parser, canonicalization (C14N 1.0/1.1/exclusive), XMLDSig/XAdES verification ([`xml::verify_xml`]) and signing ([`xml::sign_xml`], [`xml::prepare_xml`]/[`xml::finish_xml`]), Vietnamese e-invoice and tax-filing profiles |
 //! | [`cms`] | CMS SignedData built from a digest, parsed (BER too) and verified |
 //! | [`pki`] | certificates, Vietnamese identities, trust anchors, path validation, CRL, OCSP, RFC 3161 |
 //! | [`crypto`] | digests, signature verification, keys, the [`crypto::Signer`] trait |
@@ -65,6 +65,7 @@ pub use error::{Error, Format, Result};
 pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
 pub use report::{Indication, SubIndication, ValidationReport};
 pub use verify::{Detected, detect_format, verify, verify_file};
+pub use xml::{XmlSignOptions, XmlVerifyOptions, sign_xml, verify_xml};
 
 /// The README's examples are compiled and run as tests.
 #[cfg(doctest)]

@@ -86,10 +86,8 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> Result<ValidationRep
     Ok(report)
 }
 
-fn verify_xml(_document: &[u8], _options: &VerifyOptions) -> Result<ValidationReport> {
-    Err(Error::Unsupported(
-        "XML verification: not supported yet".into(),
-    ))
+fn verify_xml(document: &[u8], options: &VerifyOptions) -> Result<ValidationReport> {
+    crate::xml::verify_xml(document, options, &crate::xml::XmlVerifyOptions::default())
 }
 
 /// Malformed, oversized or unsafe input is a failed document, not an error: a verifier that

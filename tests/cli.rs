@@ -263,7 +263,7 @@ fn verify_speaks_vietnamese_and_exit_codes_follow_the_contract() {
         .output()
         .expect("verify");
     assert_eq!(out.status.code(), Some(4));
-    // A flag whose machinery is not built yet says so instead of being ignored.
+    // A flag that cannot work as given says so instead of being ignored.
     let out = kyso_cli()
         .args(["sign", "pdf", "fixtures/docs/simple.pdf"])
         .arg(dir.path().join("x.pdf"))
@@ -271,7 +271,7 @@ fn verify_speaks_vietnamese_and_exit_codes_follow_the_contract() {
         .output()
         .expect("sign");
     assert_eq!(out.status.code(), Some(4));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("need --image"));
 }
 
 #[test]

@@ -4,35 +4,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+
 use std::process::Command;
 
 use common::*;
-
-/// The shared library, built by cargo next to the test binaries (`cargo build --lib` when
-/// the test runner did not build it).
-fn shared_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .to_path_buf();
-    let lib = dir.join(format!(
-        "{}kyso{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    if !lib.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--lib"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build --lib");
-        assert!(status.success());
-    }
-    assert!(lib.exists(), "{} missing", lib.display());
-    lib
-}
 
 fn build_demo(tag: &str) -> Option<PathBuf> {
     if !require_tool("gcc", &["--version"]) {

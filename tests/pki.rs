@@ -432,3 +432,17 @@ fn p384_keys_sign_and_verify_in_der_and_raw_form() {
     bad[10] ^= 1;
     assert!(!public.verify_digest(alg, &digest, &bad).expect("verify"));
 }
+
+#[test]
+fn rsa_key_components_round_trip() {
+    let key = cert("business").public_key().expect("key").clone();
+    let kyso::crypto::PublicKey::Rsa(rsa) = &key else {
+        panic!("business is an RSA key");
+    };
+    assert_eq!(rsa.bits(), 3072);
+    assert_eq!(rsa.exponent(), &[0x01, 0x00, 0x01]);
+    let again = kyso::crypto::RsaPublicKey::from_components(rsa.modulus(), rsa.exponent())
+        .expect("rebuild");
+    assert_eq!(again.modulus(), rsa.modulus());
+    assert!(kyso::crypto::RsaPublicKey::from_components(&[], &[1, 0, 1]).is_err());
+}

@@ -44,11 +44,66 @@ impl std::fmt::Display for KeyKind {
     }
 }
 
+/// An RSA public key.
+#[derive(Clone, Debug)]
+pub struct RsaPublicKey {
+    key: rsa::PublicKey,
+    modulus: Vec<u8>,
+    exponent: Vec<u8>,
+}
+
+impl RsaPublicKey {
+    /// A key from its modulus and public exponent (big-endian).
+    pub fn from_components(modulus: &[u8], exponent: &[u8]) -> Result<Self> {
+        use der::Encode;
+        use pkcs1::DecodeRsaPublicKey;
+        let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|&x| x == 0).collect() };
+        let (n, e) = (strip(modulus), strip(exponent));
+        let der = pkcs1::RsaPublicKey {
+            modulus: der::asn1::UintRef::new(&n).map_err(key_err)?,
+            public_exponent: der::asn1::UintRef::new(&e).map_err(key_err)?,
+        }
+        .to_der()
+        .map_err(key_err)?;
+        let key = rsa::PublicKey::from_pkcs1_der(&der)
+            .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))?;
+        Ok(Self::from_key(key))
+    }
+
+    fn from_key(key: rsa::PublicKey) -> Self {
+        use rsa::traits::PublicKeyParts;
+        let strip = |b: Vec<u8>| -> Vec<u8> { b.into_iter().skip_while(|&x| x == 0).collect() };
+        RsaPublicKey {
+            modulus: strip(key.n_bytes().to_vec()),
+            exponent: strip(key.e_bytes().to_vec()),
+            key,
+        }
+    }
+
+    /// The modulus, big-endian, without leading zeros.
+    pub fn modulus(&self) -> &[u8] {
+        &self.modulus
+    }
+
+    /// The public exponent, big-endian, without leading zeros.
+    pub fn exponent(&self) -> &[u8] {
+        &self.exponent
+    }
+
+    /// Modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.modulus
+            .first()
+            .map(|&top| (self.modulus.len() - 1) * 8 + (8 - top.leading_zeros() as usize))
+            .unwrap_or(0)
+    }
+}
+
 /// A public key that verifies signatures over digests.
 #[derive(Clone, Debug)]
 pub enum PublicKey {
     /// RSA.
-    Rsa(rsa::PublicKey),
+    Rsa(RsaPublicKey),
     /// ECDSA P-256.
     P256(p256::ecdsa::VerifyingKey),
     /// ECDSA P-384.
@@ -81,7 +136,7 @@ impl PublicKey {
                 use pkcs1::DecodeRsaPublicKey;
                 let key = rsa::PublicKey::from_pkcs1_der(key_bytes)
                     .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))?;
-                Ok(PublicKey::Rsa(key))
+                Ok(PublicKey::Rsa(RsaPublicKey::from_key(key)))
             }
             oid::EC_PUBLIC_KEY => {
                 let curve = spki
@@ -107,11 +162,8 @@ impl PublicKey {
 
     /// Type and size.
     pub fn kind(&self) -> KeyKind {
-        use rsa::traits::PublicKeyParts;
         match self {
-            PublicKey::Rsa(k) => KeyKind::Rsa {
-                bits: k.n().bit_width() as usize,
-            },
+            PublicKey::Rsa(k) => KeyKind::Rsa { bits: k.bits() },
             PublicKey::P256(_) => KeyKind::Ec {
                 curve: "P-256",
                 bits: 256,
@@ -143,14 +195,16 @@ impl PublicKey {
         }
         use DigestAlgorithm as D;
         match (self, algorithm.scheme) {
-            (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1v15) => Ok(match algorithm.digest {
-                D::Sha1 => k.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature),
-                D::Sha256 => k.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature),
-                D::Sha384 => k.pkcs1v15_verify_prehash::<sha2::Sha384>(digest, signature),
-                D::Sha512 => k.pkcs1v15_verify_prehash::<sha2::Sha512>(digest, signature),
+            (PublicKey::Rsa(RsaPublicKey { key: k, .. }), SignatureScheme::RsaPkcs1v15) => {
+                Ok(match algorithm.digest {
+                    D::Sha1 => k.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature),
+                    D::Sha256 => k.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature),
+                    D::Sha384 => k.pkcs1v15_verify_prehash::<sha2::Sha384>(digest, signature),
+                    D::Sha512 => k.pkcs1v15_verify_prehash::<sha2::Sha512>(digest, signature),
+                }
+                .is_ok())
             }
-            .is_ok()),
-            (PublicKey::Rsa(k), SignatureScheme::RsaPss) => {
+            (PublicKey::Rsa(RsaPublicKey { key: k, .. }), SignatureScheme::RsaPss) => {
                 // Salt length is detected rather than assumed: signers differ (digest length,
                 // maximum, 32), and the salt does not affect security of verification.
                 let result = match algorithm.digest {
@@ -317,7 +371,7 @@ impl PrivateKey {
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         match self {
-            PrivateKey::Rsa(k) => PublicKey::Rsa(k.to_public_key()),
+            PrivateKey::Rsa(k) => PublicKey::Rsa(RsaPublicKey::from_key(k.to_public_key())),
             PrivateKey::P256(k) => PublicKey::P256(*k.verifying_key()),
             PrivateKey::P384(k) => PublicKey::P384(*k.verifying_key()),
         }

@@ -8,7 +8,7 @@ mod keys;
 
 pub use algorithm::{SignatureAlgorithm, SignatureScheme, oid};
 pub use digest::{DigestAlgorithm, Hasher};
-pub use keys::{KeyKind, PrivateKey, PublicKey, ecdsa_to_der, ecdsa_to_raw};
+pub use keys::{KeyKind, PrivateKey, PublicKey, RsaPublicKey, ecdsa_to_der, ecdsa_to_raw};
 mod signer;
 
 pub use signer::{KeyFileSigner, Signer, pem_certificates, read_pkcs12};

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::object::{Array, Dictionary, ObjRef, Object};
+use super::object::{Array, Dictionary, ObjRef, Object, Stream, StreamData};
 use super::xref::XrefEntry;
 use super::{Document, RevisionView, Source};
 use crate::error::Result;
@@ -54,6 +54,16 @@ pub(crate) struct DiffOutcome {
     pub notes: Vec<String>,
 }
 
+/// A field object (or one of its widgets) and what it was in a revision.
+struct FieldRole {
+    /// Fully qualified name.
+    name: String,
+    /// A signature field.
+    signature: bool,
+    /// The field had a value (for a signature field: it was signed).
+    has_value: bool,
+}
+
 /// The roles objects play in one revision, to pick the rule that applies to a replacement.
 struct Roles {
     catalog: Option<ObjRef>,
@@ -64,7 +74,7 @@ struct Roles {
     pages: HashSet<ObjRef>,
     annots_arrays: HashSet<ObjRef>,
     /// Field objects (terminal or not) by object, with their fully qualified names.
-    fields: HashMap<ObjRef, (String, bool)>,
+    fields: HashMap<ObjRef, FieldRole>,
     /// The Document Security Store, when the catalog refers to it indirectly.
     dss: Option<ObjRef>,
 }
@@ -88,12 +98,16 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
         .collect();
     let mut fields = HashMap::new();
     for f in view.fields()? {
-        let is_sig = f.is_signature();
+        let role = || FieldRole {
+            name: f.name.clone(),
+            signature: f.is_signature(),
+            has_value: f.value.is_some(),
+        };
         if let Some(id) = f.id {
-            fields.insert(id, (f.name.clone(), is_sig));
+            fields.insert(id, role());
         }
         for w in &f.widgets {
-            fields.insert(*w, (f.name.clone(), is_sig));
+            fields.insert(*w, role());
         }
     }
     Ok(Roles {
@@ -130,9 +144,12 @@ pub(crate) fn analyse<S: Source>(
         let (Some(before), Some(after)) = (doc.view(k - 1), doc.view(k)) else {
             continue;
         };
-        if after.trailer().get_ref("Root") != signed_root {
-            out.forbidden
-                .push(format!("revision {k}: the document catalog was replaced"));
+        let root = after.trailer().get_ref("Root");
+        if root != signed_root {
+            let to = root.map_or_else(|| "nothing".to_owned(), |r| r.to_string());
+            out.forbidden.push(format!(
+                "revision {k}: the document catalog was replaced (/Root is now {to})"
+            ));
         }
         if after.trailer().contains_key("Encrypt") && !before.trailer().contains_key("Encrypt") {
             out.forbidden
@@ -141,17 +158,31 @@ pub(crate) fn analyse<S: Source>(
         let roles_before = roles(&before)?;
         let roles_after = roles(&after)?;
         for (num, entry) in doc.changed_entries(k) {
+            // The generation the previous revision had in use for this number, if any.
+            let live = match entry_seen(doc, k - 1, num) {
+                Some(XrefEntry::InUse { generation, .. }) => Some(generation),
+                Some(XrefEntry::Compressed { .. }) => Some(0),
+                Some(XrefEntry::Free { .. }) | None => None,
+            };
             let generation = match entry {
                 XrefEntry::InUse { generation, .. } => generation,
                 XrefEntry::Compressed { .. } => 0,
                 XrefEntry::Free { .. } => {
-                    if object_exists(&before, num)? {
+                    if live.is_some() {
                         out.forbidden
                             .push(format!("object {num} was deleted after signing"));
                     }
                     continue;
                 }
             };
+            // A live object given a new generation: its old references now read as null.
+            if let Some(old_generation) = live.filter(|g| *g != generation) {
+                out.forbidden.push(format!(
+                    "object {num} {old_generation} R was replaced by generation {generation} \
+                     after signing"
+                ));
+                continue;
+            }
             let r = ObjRef::new(num, generation);
             let old = before.get(r)?;
             let Some(new) = after.get(r)? else {
@@ -173,6 +204,7 @@ pub(crate) fn analyse<S: Source>(
             if same_object(doc, &old.object, &new.object)? {
                 continue;
             }
+            let in_signed_revision = k == signed + 1 || signed_view.get(r)?.is_some();
             if let Err(why) = explain(
                 doc,
                 r,
@@ -182,6 +214,8 @@ pub(crate) fn analyse<S: Source>(
                 &roles_after,
                 &after,
                 perms,
+                in_signed_revision,
+                &mut out.notes,
             )? {
                 out.forbidden.push(format!("object {r} modified: {why}"));
             } else if let Some(note) = note_for(r, &roles_before) {
@@ -192,22 +226,22 @@ pub(crate) fn analyse<S: Source>(
     Ok(out)
 }
 
-fn object_exists<S: Source>(view: &RevisionView<'_, S>, num: u32) -> Result<bool> {
-    // Any generation: look the number up through a generation-agnostic probe.
-    for generation in [0u16, 1] {
-        if view.get(ObjRef::new(num, generation))?.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+/// The cross-reference entry revision `rev` sees for object number `num`: the newest one
+/// any revision up to `rev` lists.
+fn entry_seen<S: Source>(doc: &Document<S>, rev: usize, num: u32) -> Option<XrefEntry> {
+    doc.revisions()
+        .get(..=rev)?
+        .iter()
+        .rev()
+        .find_map(|r| r.entry(num))
 }
 
 fn note_for(r: ObjRef, roles: &Roles) -> Option<String> {
     roles
         .fields
         .get(&r)
-        .filter(|(_, sig)| !sig)
-        .map(|(name, _)| format!("form field {name} was filled after signing"))
+        .filter(|f| !f.signature)
+        .map(|f| format!("form field {} was filled after signing", f.name))
 }
 
 type Explained = std::result::Result<(), String>;
@@ -223,11 +257,13 @@ fn explain<S: Source>(
     after: &Roles,
     after_view: &RevisionView<'_, S>,
     perms: &Permissions,
+    in_signed_revision: bool,
+    notes: &mut Vec<String>,
 ) -> Result<Explained> {
     let (Object::Dict(old_d), Object::Dict(new_d)) = (old, new) else {
         if let (Object::Array(old_a), Object::Array(new_a)) = (old, new) {
             if before.annots_arrays.contains(&r) {
-                return annots_rule(doc, old_a, new_a, before, after_view, perms);
+                return annots_rule(doc, old_a, new_a, before, after_view, perms, notes);
             }
             if before.fields_array == Some(r) {
                 return Ok(appended_only(doc, old_a, new_a, "/Fields"));
@@ -278,18 +314,31 @@ fn explain<S: Source>(
             return Ok(Err("page annotations replaced".into()));
         };
         let _ = after;
-        return annots_rule(doc, old_a, new_a, before, after_view, perms);
+        return annots_rule(doc, old_a, new_a, before, after_view, perms, notes);
     }
-    if let Some((name, is_sig)) = before.fields.get(&r) {
+    if let Some(FieldRole {
+        name,
+        signature,
+        has_value,
+    }) = before.fields.get(&r)
+    {
         if perms.field_locked(name) {
             return Ok(Err(format!("field {name} is locked by a signature")));
         }
-        if *is_sig {
+        if *signature {
             if !perms.signing() {
                 return Ok(Err("the certification allows no further signatures".into()));
             }
-            if old_d.get("V").is_some() && changed.iter().any(|k| k == "V") {
-                return Ok(Err(format!("the signature in field {name} was replaced")));
+            // A signed field (or its widget) stays as it was signed: its value, and the
+            // appearance the signer saw.
+            if *has_value {
+                return Ok(match changed.first() {
+                    Some(k) if k == "V" => {
+                        Err(format!("the signature in field {name} was replaced"))
+                    }
+                    Some(k) => Err(format!("the signed field {name} changed: /{k}")),
+                    None => Ok(()),
+                });
             }
             return Ok(only(&["V", "AP", "AS", "Lock", "SV"]));
         }
@@ -304,10 +353,19 @@ fn explain<S: Source>(
     if old_d.is_name("Type", "Annot")
         || old_d.get("Subtype").is_some() && old_d.contains_key("Rect")
     {
-        if perms.annotations() {
-            return Ok(Ok(()));
+        if !perms.annotations() {
+            return Ok(Err("the certification allows no annotation changes".into()));
         }
-        return Ok(Err("the certification allows no annotation changes".into()));
+        // Annotations added after signing may change. One the signer saw may change only
+        // when a certification allows it (P=3); an approval signature alone does not (hiding
+        // or moving it is the shadow attack's "hide").
+        if in_signed_revision && perms.docmdp != Some(3) {
+            return Ok(Err(format!(
+                "an annotation shown when signed ({}) changed",
+                describe(old_d)
+            )));
+        }
+        return Ok(Ok(()));
     }
     Ok(Err(format!("{} changed", describe(old_d))))
 }
@@ -408,7 +466,10 @@ fn dss_rule(old: &Dictionary, new: &Dictionary) -> Explained {
 }
 
 /// A page's annotations may gain new signature widgets (when signing is allowed) and other
-/// new annotations (when annotations are allowed); existing ones stay.
+/// new annotations (when annotations are allowed); existing ones stay. An added annotation
+/// must be a new object (an object the previous revision had would bring its old role along),
+/// and every annotation other than a signature widget is noted in the report, since it may
+/// cover what the signer saw.
 fn annots_rule<S: Source>(
     doc: &Document<S>,
     old: &Array,
@@ -416,7 +477,9 @@ fn annots_rule<S: Source>(
     before: &Roles,
     after_view: &RevisionView<'_, S>,
     perms: &Permissions,
+    notes: &mut Vec<String>,
 ) -> Result<Explained> {
+    let previous = after_view.index().checked_sub(1).and_then(|k| doc.view(k));
     if let Err(e) = appended_only(doc, old, new, "/Annots") {
         return Ok(Err(e));
     }
@@ -424,7 +487,11 @@ fn annots_rule<S: Source>(
         let Some(r) = added.as_ref() else {
             return Ok(Err("an inline annotation was added".into()));
         };
-        if before.fields.contains_key(&r) || before.pages.contains(&r) {
+        let existed = match previous {
+            Some(v) => v.get(r)?.is_some(),
+            None => false,
+        };
+        if existed || before.fields.contains_key(&r) || before.pages.contains(&r) {
             return Ok(Err(format!("existing object {r} added as an annotation")));
         }
         let Some(obj) = after_view.get(r)? else {
@@ -445,7 +512,9 @@ fn annots_rule<S: Source>(
                 .is_some_and(|v| {
                     v.is_name("Type", "DocTimeStamp") && v.is_name("SubFilter", "ETSI.RFC3161")
                 });
-        if is_sig_widget && !is_doc_timestamp {
+        if is_doc_timestamp {
+            // Allowed after every certification level.
+        } else if is_sig_widget {
             if !perms.signing() {
                 return Ok(Err("the certification allows no further signatures".into()));
             }
@@ -453,6 +522,14 @@ fn annots_rule<S: Source>(
             return Ok(Err(format!(
                 "annotation {r} added, which the certification does not allow"
             )));
+        } else {
+            let subtype = d
+                .get_name("Subtype")
+                .and_then(|n| n.as_str())
+                .unwrap_or("?");
+            notes.push(format!(
+                "annotation_added: {r} (/{subtype}) was added to a page after signing"
+            ));
         }
     }
     Ok(Ok(()))
@@ -498,9 +575,7 @@ fn same_object<S: Source>(doc: &Document<S>, a: &Object, b: &Object) -> Result<b
         }
         (Object::Dict(x), Object::Dict(y)) => changed_keys(doc, x, y)?.is_empty(),
         (Object::Stream(x), Object::Stream(y)) => {
-            changed_keys(doc, &x.dict, &y.dict)?.is_empty()
-                && (x.data_span() == y.data_span()
-                    || doc.stream_data_raw(x)? == doc.stream_data_raw(y)?)
+            changed_keys(doc, &x.dict, &y.dict)?.is_empty() && same_stream_data(doc, x, y)?
         }
         (Object::Real(x), Object::Real(y)) => x.to_bits() == y.to_bits() || x == y,
         // `1` and `1.0` are the same number; writers differ in how they print it.
@@ -509,6 +584,45 @@ fn same_object<S: Source>(doc: &Document<S>, a: &Object, b: &Object) -> Result<b
         (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
         _ => a == b,
     })
+}
+
+/// Whether two streams hold the same (encoded) bytes, compared in chunks straight from the
+/// source, so that a rewritten copy of a large image costs no memory.
+fn same_stream_data<S: Source>(doc: &Document<S>, x: &Stream, y: &Stream) -> Result<bool> {
+    const CHUNK: u64 = 64 << 10;
+    match (&x.data, &y.data) {
+        (
+            StreamData::InFile {
+                offset: a,
+                length: n,
+            },
+            StreamData::InFile {
+                offset: b,
+                length: m,
+            },
+        ) => {
+            if n != m {
+                return Ok(false);
+            }
+            if a == b {
+                return Ok(true);
+            }
+            let size = usize::try_from((*n).min(CHUNK)).unwrap_or(0);
+            let (mut p, mut q) = (vec![0u8; size], vec![0u8; size]);
+            let mut done = 0u64;
+            while done < *n {
+                let len = usize::try_from((*n - done).min(CHUNK)).unwrap_or(size);
+                doc.source().read_exact_at(a + done, &mut p[..len])?;
+                doc.source().read_exact_at(b + done, &mut q[..len])?;
+                if p[..len] != q[..len] {
+                    return Ok(false);
+                }
+                done += len as u64;
+            }
+            Ok(true)
+        }
+        _ => Ok(doc.stream_data_raw(x)? == doc.stream_data_raw(y)?),
+    }
 }
 
 /// Object numbers that objects reachable in `view` refer to but that `view` does not define.

@@ -28,6 +28,8 @@ const TAIL: u64 = 2048;
 const DEFAULT_WINDOW: u64 = 2048;
 /// The smallest first window.
 const MIN_WINDOW: u64 = 64;
+/// The largest first window sized from the distance to the next known offset.
+const MAX_HINTED_WINDOW: u64 = 64 << 10;
 /// Chunk size of [`Document::read_chunks`].
 const CHUNK: usize = 64 << 10;
 /// A window grows straight to the next known offset when that is at most this far.
@@ -429,10 +431,11 @@ impl<S: Source> Document<S> {
         self.offsets.get(i).map(|&next| next - offset + 16)
     }
 
-    /// The first window size for an object at `offset`: up to the next known offset.
+    /// The first window size for an object at `offset`: up to the next known offset, so that
+    /// an object of a few tens of kilobytes (a signature dictionary) is read and parsed once.
     fn window_hint(&self, offset: u64) -> u64 {
         self.extent(offset)
-            .map_or(DEFAULT_WINDOW, |e| e.clamp(MIN_WINDOW, DEFAULT_WINDOW))
+            .map_or(DEFAULT_WINDOW, |e| e.clamp(MIN_WINDOW, MAX_HINTED_WINDOW))
     }
 
     /// Runs `f` on a window at `offset`, growing the window while `f` needs more.

@@ -268,22 +268,26 @@ impl<'a> Lexer<'a> {
 
     /// A hex string after its `<`; white-space ignored, an odd last digit padded with 0.
     fn hex_string(&mut self) -> PResult<PdfString> {
-        let mut out = Vec::new();
+        // One pass to find where the digits end (a signature's /Contents holds tens of
+        // kilobytes of them), then decode that slice.
+        let rest = self.rest();
+        let Some(end) = rest
+            .iter()
+            .position(|&b| !(b.is_ascii_hexdigit() || is_whitespace(b)))
+        else {
+            self.pos = self.buf.len();
+            return self.eof("a hex string");
+        };
+        if rest[end] != b'>' {
+            return bad(
+                self.offset() + end as u64,
+                "invalid character in a hex string",
+            );
+        }
+        let digits = &rest[..end];
+        let mut out = Vec::with_capacity(digits.len().div_ceil(2));
         let mut high: Option<u8> = None;
-        loop {
-            let Some(b) = self.peek()? else {
-                return self.eof("a hex string");
-            };
-            self.pos += 1;
-            if b == b'>' {
-                break;
-            }
-            if is_whitespace(b) {
-                continue;
-            }
-            let Some(v) = hex_value(b) else {
-                return bad(self.offset() - 1, "invalid character in a hex string");
-            };
+        for v in digits.iter().filter_map(|&b| hex_value(b)) {
             match high.take() {
                 Some(h) => out.push(h << 4 | v),
                 None => high = Some(v),
@@ -292,6 +296,7 @@ impl<'a> Lexer<'a> {
         if let Some(h) = high {
             out.push(h << 4);
         }
+        self.pos += end + 1;
         Ok(PdfString::hex(out))
     }
 

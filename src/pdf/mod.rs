@@ -12,9 +12,13 @@
 //! * [`IncrementalWriter`] appends an update without touching an original byte, and reports
 //!   where each [`Placeholder`] (the signer's reserved `/Contents` and `/ByteRange`) landed.
 //!
+//! Signing ([`sign_pdf`]) can show the signature on the page: [`Appearance`] holds the
+//! Decree 30/2020 layouts (leader's image, seal, copy notice), see [`appearance`].
+//!
 //! Malformed, truncated or hostile input gives a typed [`crate::Error`], within the
 //! [`crate::Limits`] given at open; the reader never repairs a file by guessing.
 
+pub mod appearance;
 mod cache;
 mod diff;
 mod document;
@@ -37,6 +41,7 @@ mod xref;
 #[cfg(test)]
 mod testutil;
 
+pub use appearance::Appearance;
 pub use document::{Document, Revision, RevisionView};
 pub use fields::Field;
 pub use ltv::{Dss, ExtendOptions, LtvLevel, add_document_timestamp, extend_pdf, read_dss};

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::appearance::{self, Appearance};
 use super::object::{Array, Dictionary, Name, ObjRef, Object, PdfString, Placeholder};
 use super::writer::{IncrementalWriter, fill_hex_string, fill_int_array};
 use super::{Document, RevisionView};
@@ -59,6 +60,12 @@ pub struct PdfSignOptions {
     pub field_name: Option<String>,
     /// Page (1-based) of a new field's widget; default 1.
     pub page: Option<u32>,
+    /// What the signature shows on the page (Decree 30/2020 Appendix I); default none.
+    pub appearance: Appearance,
+    /// Where a new field's widget goes: `[x, y, width, height]` in the page's user space
+    /// (points). Leader and seal appearances need it; a copy notice defaults to the page's
+    /// top-right corner.
+    pub rect: Option<[f64; 4]>,
     /// /Reason.
     pub reason: Option<String>,
     /// /Location.
@@ -243,7 +250,16 @@ pub fn prepare_pdf(
     if !references.is_empty() {
         sig.set("Reference", references);
     }
-    let laid = lay_out(document, sig, capacity, options)?;
+    let identity = signer.identity();
+    let signing = appearance::Signing {
+        organization: identity
+            .organization
+            .as_deref()
+            .or(identity.common_name.as_deref()),
+        time: signing_time,
+        reason: options.reason.as_deref(),
+    };
+    let laid = lay_out_with(document, sig, capacity, options, Some(signing))?;
     let content_digest = laid.digest(document, algorithm.digest);
     let digest_algorithm = algorithm.digest;
     let gap = laid.gap;
@@ -314,15 +330,33 @@ impl LaidOut {
 /// and /Contents) with `capacity` bytes of /Contents, in a new or existing field.
 pub(crate) fn lay_out(
     document: &[u8],
+    sig: Dictionary,
+    capacity: usize,
+    options: &PdfSignOptions,
+) -> Result<LaidOut> {
+    lay_out_with(document, sig, capacity, options, None)
+}
+
+/// [`lay_out`] with what a visible appearance may show about the signing.
+fn lay_out_with(
+    document: &[u8],
     mut sig: Dictionary,
     capacity: usize,
     options: &PdfSignOptions,
+    signing: Option<appearance::Signing<'_>>,
 ) -> Result<LaidOut> {
     let doc = Document::open(document, &options.limits)?;
     if doc.is_encrypted() {
         return Err(Error::Unsupported("signing an encrypted PDF".into()));
     }
     let view = doc.latest();
+    // A certification that allows no changes (DocMDP P=1) would be broken by a signature;
+    // PAdES still lets document time-stamps (and the DSS) follow it.
+    if !sig.is_name("Type", "DocTimeStamp") && certified_without_changes(&view)? {
+        return Err(Error::InvalidOption(
+            "the document is certified with no changes allowed (DocMDP P=1)".into(),
+        ));
+    }
     let mut writer = IncrementalWriter::new(&doc)?;
     let sig_ref = writer.allocate()?;
     sig.set(
@@ -331,7 +365,12 @@ pub(crate) fn lay_out(
     );
     sig.set("Contents", Placeholder::hex_string(CONTENTS_TAG, capacity));
     writer.set(sig_ref, Object::Dict(sig))?;
-    attach_field(&view, &mut writer, sig_ref, options)?;
+    let request = appearance::Request {
+        appearance: &options.appearance,
+        rect: options.rect,
+        signing,
+    };
+    attach_field(&view, &mut writer, sig_ref, options, &request)?;
     let mut update = writer.finish()?;
     let gap = update
         .placeholder(CONTENTS_TAG)
@@ -345,12 +384,28 @@ pub(crate) fn lay_out(
     Ok(LaidOut { update, gap })
 }
 
+/// Whether the document carries a certification signature with DocMDP P=1.
+fn certified_without_changes<S: super::Source>(view: &RevisionView<'_, S>) -> Result<bool> {
+    let (_, catalog) = view.catalog()?;
+    let Some(perms) = catalog.get("Perms") else {
+        return Ok(false);
+    };
+    let certification = view
+        .resolve_dict(perms, "/Perms")?
+        .and_then(|p| p.get("DocMDP").cloned())
+        .map(|s| view.resolve_dict(&s, "the certification signature"))
+        .transpose()?
+        .flatten();
+    Ok(certification.is_some_and(|sig| super::verify::docmdp_p(view, &sig).unwrap_or(2) == 1))
+}
+
 /// Creates or fills the signature field and hooks it into the form and the page.
 fn attach_field<S: super::Source>(
     view: &RevisionView<'_, S>,
     writer: &mut IncrementalWriter<'_, S>,
     sig_ref: ObjRef,
     options: &PdfSignOptions,
+    request: &appearance::Request<'_>,
 ) -> Result<()> {
     let (catalog_ref, mut catalog) = view.catalog()?;
     let fields = view.fields()?;
@@ -394,6 +449,7 @@ fn attach_field<S: super::Source>(
             .ok_or_else(|| pdf_err(format!("field {name} is not an indirect object")))?;
         let mut dict = field.dict.clone();
         dict.set("V", sig_ref);
+        appearance::draw_on_field(view, field, id, &mut dict, request, writer)?;
         writer.set(id, Object::Dict(dict))?;
         let form = view.acroform()?.unwrap_or_default();
         if form.get_int("SigFlags") != Some(3) {
@@ -430,11 +486,19 @@ fn attach_field<S: super::Source>(
     widget.set("FT", Name::from("Sig"));
     widget.set("T", PdfString::from_text(&name));
     widget.set("V", sig_ref);
-    let mut rect = Array::new();
-    for _ in 0..4 {
-        rect.push(Object::Int(0));
+    match appearance::draw_new(view, page, request, writer)? {
+        Some(drawn) => {
+            widget.set("Rect", drawn.rect_array());
+            widget.set("AP", drawn.ap());
+        }
+        None => {
+            let mut rect = Array::new();
+            for _ in 0..4 {
+                rect.push(Object::Int(0));
+            }
+            widget.set("Rect", rect);
+        }
     }
-    widget.set("Rect", rect);
     // Print + Locked: the widget shows in print and cannot be moved.
     widget.set("F", Object::Int(132));
     widget.set("P", page.id);

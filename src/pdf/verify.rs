@@ -7,7 +7,7 @@ use super::diff::{self, Permissions};
 use super::object::{Dictionary, IndirectObject, Location, ObjRef, Object};
 use super::{Document, Source};
 use crate::cms::{ParsedSignedData, parse_signed_data};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pki::{TimestampToken, rfc3339};
 use crate::report::{
     Coverage, DocumentFormat, Indication, Modifications, SignatureReport, SubIndication,
@@ -58,13 +58,24 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
     let mut locks = Permissions::default();
     let mut checked: Vec<(usize, SignatureReport)> = Vec::new();
     for f in &found {
-        let (revision, report, sig_locks) = verify_one(&doc, f, options, &dss)?;
+        let (revision, report, sig_locks) = match verify_one(&doc, f, options, &dss) {
+            Ok(checked) => checked,
+            // A signature whose own objects cannot be read fails by itself, under its name;
+            // the others are still reported.
+            Err(e @ (Error::Malformed { .. } | Error::LimitExceeded { .. })) => {
+                let mut report = SignatureReport::new(f.name.clone(), "PDF");
+                fail(&mut report, SubIndication::FormatFailure, e.to_string());
+                (None, report, None)
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(l) = sig_locks {
             locks.all_fields_locked |= l.all_fields_locked;
             locks.locked_fields.extend(l.locked_fields);
         }
         checked.push((revision.unwrap_or(usize::MAX), report));
     }
+    let tail = unaccounted_tail(&doc)?;
     // A valid document time-stamp over a signature's revision and the DSS raises it to LTA.
     let newest_doc_timestamp = checked
         .iter()
@@ -78,6 +89,13 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         .max();
     // Revision analysis needs every signature's locks, so it runs after the first pass.
     for (revision, mut report) in checked {
+        if let Some(why) = &tail {
+            report.fail(
+                Indication::TotalFailed,
+                SubIndication::ModifiedAfterSigning,
+                why.clone(),
+            );
+        }
         if report.level == "PAdES-B-LT" && newest_doc_timestamp.is_some_and(|ts| ts > revision) {
             report.level = "PAdES-B-LTA".into();
         }
@@ -128,6 +146,46 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
     Ok(ValidationReport::new(DocumentFormat::Pdf, reports))
 }
 
+/// Bytes after the newest revision's `%%EOF` that are not white space: data that no
+/// cross-reference section accounts for, such as objects appended without an xref section
+/// (an incremental saving attack that repairing readers fall for). `None` when there are none.
+fn unaccounted_tail<S: Source>(doc: &Document<S>) -> Result<Option<String>> {
+    let end = doc.latest_revision().end();
+    let len = doc.len();
+    if end >= len {
+        return Ok(None);
+    }
+    // `open` found the last `startxref` within the file's tail, so this is short.
+    let n = usize::try_from(len - end)
+        .unwrap_or(usize::MAX)
+        .min(64 * 1024);
+    let mut rest = vec![0u8; n];
+    doc.source().read_exact_at(end, &mut rest)?;
+    let Some(first) = rest
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | 0))
+    else {
+        return Ok(None);
+    };
+    let preview: String = rest[first..]
+        .iter()
+        .take(40)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    Ok(Some(format!(
+        "{} bytes after the last %%EOF (from byte {}) belong to no revision: \"{}\"",
+        len - end,
+        end + first as u64,
+        preview.trim_end()
+    )))
+}
+
 /// DocMDP P of a certification signature and the revision it signed, from the catalog's
 /// /Perms.
 fn certification_level<S: Source>(doc: &Document<S>) -> Result<Option<(u8, usize)>> {
@@ -160,7 +218,10 @@ fn certification_level<S: Source>(doc: &Document<S>) -> Result<Option<(u8, usize
     Ok(Some((p, revision)))
 }
 
-fn docmdp_p<S: Source>(view: &super::RevisionView<'_, S>, sig: &Dictionary) -> Option<u8> {
+pub(crate) fn docmdp_p<S: Source>(
+    view: &super::RevisionView<'_, S>,
+    sig: &Dictionary,
+) -> Option<u8> {
     let refs = view.resolve(sig.get("Reference")?).ok()?;
     for r in refs.as_array()?.iter() {
         let d = view.resolve_dict(r, "a signature reference").ok()??;
@@ -541,7 +602,10 @@ fn check_byte_range<S: Source>(
     }
     let (gap_start, gap_end) = (v[1], v[2]);
     let end = gap_end.checked_add(v[3]).ok_or("/ByteRange overflows")?;
-    if gap_start >= gap_end || end > doc.len() {
+    if gap_start >= gap_end {
+        return Err("/ByteRange ranges overlap or are out of order".into());
+    }
+    if end > doc.len() {
         return Err("/ByteRange points outside the file".into());
     }
     let Location::Offset(_) = obj.location else {
@@ -601,7 +665,9 @@ fn hash_ranges<S: Source>(
         let mut pos = start;
         let end = start + len;
         while pos < end {
-            let n = CHUNK.min((end - pos) as usize);
+            let n = buf
+                .len()
+                .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
             doc.source().read_exact_at(pos, &mut buf[..n])?;
             hasher.update(&buf[..n]);
             pos += n as u64;

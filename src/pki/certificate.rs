@@ -120,6 +120,14 @@ struct Inner {
     sha256: [u8; 32],
 }
 
+/// The text of an error kept for later, without the "unsupported:" that re-wrapping adds.
+pub(crate) fn reason(e: Error) -> String {
+    match e {
+        Error::Unsupported(m) => m,
+        other => other.to_string(),
+    }
+}
+
 fn cert_err(e: impl std::fmt::Display) -> Error {
     Error::malformed(Format::Certificate, e.to_string())
 }
@@ -139,7 +147,7 @@ impl Certificate {
             return Err(cert_err("cannot locate TBSCertificate"));
         }
         let spki_der = cert.public_key().raw.to_vec();
-        let public_key = PublicKey::from_spki_der(&spki_der).map_err(|e| e.to_string());
+        let public_key = PublicKey::from_spki_der(&spki_der).map_err(reason);
         let sig_alg = &cert.signature_algorithm;
         let params_der = sig_alg.parameters.as_ref().map(|p| any_der(p));
         let signature_algorithm =
@@ -147,7 +155,7 @@ impl Certificate {
                 .map_err(|e| e.to_string())
                 .and_then(|oid| {
                     SignatureAlgorithm::from_algorithm_identifier(&oid, params_der.as_deref(), None)
-                        .map_err(|e| e.to_string())
+                        .map_err(reason)
                 });
 
         let mut inner = Inner {

@@ -72,7 +72,7 @@ impl Crl {
             .map_err(|e| e.to_string())
             .and_then(|oid| {
                 SignatureAlgorithm::from_algorithm_identifier(&oid, params.as_deref(), None)
-                    .map_err(|e| e.to_string())
+                    .map_err(super::certificate::reason)
             });
         let revoked = crl
             .iter_revoked_certificates()

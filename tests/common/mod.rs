@@ -161,3 +161,27 @@ pub fn revocation_services() -> bool {
         true
     })
 }
+
+/// The shared library (`libkyso.so`), built now so that a stale one from an earlier build is
+/// never tested.
+pub fn shared_library() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--lib", "--quiet"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo build --lib");
+    assert!(status.success(), "cargo build --lib failed");
+    let lib = dir.join(format!(
+        "{}kyso{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    assert!(lib.exists(), "{} missing", lib.display());
+    lib
+}

@@ -71,3 +71,27 @@ def test_errors_raise():
         kyso.verify(b"neither pdf nor xml")
     with pytest.raises(kyso.KysoError, match="unknown field"):
         kyso.verify(DOCS / "simple.pdf", no_such_option=1)
+
+
+def test_sign_then_verify_einvoice():
+    signed = kyso.sign_xml(DOCS / "einvoice.xml", key={"p12_path": str(PKI / "business.p12"), "password": "kyso-test"},
+                           profile="einvoice", signing_time=AT)
+    assert b"<ds:Signature" in signed
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], certificates=[str(PKI / "business-ca.pem")], at=AT)
+    assert report["status"] == kyso.PASSED, report
+    sig = report["signatures"][0]
+    assert sig["signer"]["identity"]["mst"] == ["0101234567"]
+    assert any(r["element"].startswith("/HDon/DLHDon") for r in sig["signed_references"])
+
+
+def test_remote_signing_of_xml():
+    chain = (PKI / "business.pem").read_text()
+    prepared = kyso.prepare(DOCS / "generic.xml", certificates_pem=chain, signing_time=AT)
+    assert prepared["format"] == "xml"
+    digest = bytes.fromhex(prepared["digest"])
+    sig = subprocess.run(
+        ["openssl", "pkeyutl", "-sign", "-inkey", str(PKI / "business.key.pem"), "-pkeyopt", "digest:sha256"],
+        input=digest, capture_output=True, check=True).stdout
+    signed = kyso.finish(prepared, DOCS / "generic.xml", sig)
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], certificates=[str(PKI / "business-ca.pem")], at=AT)
+    assert report["status"] == kyso.PASSED, report
