@@ -110,6 +110,15 @@ pub enum PublicKey {
     P384(p384::ecdsa::VerifyingKey),
 }
 
+/// The named curve of an `id-ecPublicKey` AlgorithmIdentifier (explicit curve parameters are
+/// not supported, as RFC 5480 forbids them).
+fn named_curve(parameters: Option<&der::asn1::AnyRef<'_>>) -> Result<der::asn1::ObjectIdentifier> {
+    parameters
+        .ok_or_else(|| key_err("EC key without a named curve"))?
+        .decode_as::<der::asn1::ObjectIdentifier>()
+        .map_err(key_err)
+}
+
 fn key_err(e: impl std::fmt::Display) -> Error {
     Error::malformed(Format::Key, e.to_string())
 }
@@ -138,24 +147,15 @@ impl PublicKey {
                     .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))?;
                 Ok(PublicKey::Rsa(RsaPublicKey::from_key(key)))
             }
-            oid::EC_PUBLIC_KEY => {
-                let curve = spki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .ok_or_else(|| key_err("EC key without a named curve"))?
-                    .decode_as::<der::asn1::ObjectIdentifier>()
-                    .map_err(key_err)?;
-                match curve {
-                    oid::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                        .map(PublicKey::P256)
-                        .map_err(key_err),
-                    oid::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                        .map(PublicKey::P384)
-                        .map_err(key_err),
-                    other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
-                }
-            }
+            oid::EC_PUBLIC_KEY => match named_curve(spki.algorithm.parameters.as_ref())? {
+                oid::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                    .map(PublicKey::P256)
+                    .map_err(key_err),
+                oid::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
+                    .map(PublicKey::P384)
+                    .map_err(key_err),
+                other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
+            },
             other => Err(Error::Unsupported(format!("public key algorithm {other}"))),
         }
     }
@@ -321,24 +321,15 @@ impl PrivateKey {
             oid::RSA_ENCRYPTION | oid::RSASSA_PSS => rsa::PrivateKey::from_pkcs8_der(der)
                 .map(|k| PrivateKey::Rsa(Box::new(k)))
                 .map_err(key_err),
-            oid::EC_PUBLIC_KEY => {
-                let curve = info
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .ok_or_else(|| key_err("EC key without a named curve"))?
-                    .decode_as::<der::asn1::ObjectIdentifier>()
-                    .map_err(key_err)?;
-                match curve {
-                    oid::P256 => p256::ecdsa::SigningKey::from_pkcs8_der(der)
-                        .map(PrivateKey::P256)
-                        .map_err(key_err),
-                    oid::P384 => p384::ecdsa::SigningKey::from_pkcs8_der(der)
-                        .map(PrivateKey::P384)
-                        .map_err(key_err),
-                    other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
-                }
-            }
+            oid::EC_PUBLIC_KEY => match named_curve(info.algorithm.parameters.as_ref())? {
+                oid::P256 => p256::ecdsa::SigningKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P256)
+                    .map_err(key_err),
+                oid::P384 => p384::ecdsa::SigningKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P384)
+                    .map_err(key_err),
+                other => Err(Error::Unsupported(format!("elliptic curve {other}"))),
+            },
             other => Err(Error::Unsupported(format!("private key algorithm {other}"))),
         }
     }
