@@ -123,6 +123,15 @@ fn check_revocation(
     if options.policy.revocation == RevocationMode::Off {
         return;
     }
+    // "Good" must speak for the time that matters: the proven signing time when there is
+    // one (long-term files carry the answers of that time), otherwise the validation time.
+    // A replayed old answer whose validity ended before then says nothing.
+    let at = evidence.proof_of_existence.unwrap_or(reference_time);
+    let fresh = |this_update: OffsetDateTime, next_update: Option<OffsetDateTime>| match next_update
+    {
+        Some(n) => at <= n,
+        None => at <= this_update + time::Duration::days(7),
+    };
     let Some(issuer) = path.chain.get(1) else {
         // A trusted self-signed signer has no issuer to ask.
         return;
@@ -144,6 +153,14 @@ fn check_revocation(
         match resp.answer_for(signer, issuer) {
             Ok(Some(answer)) => {
                 let s = match answer.status {
+                    OcspStatus::Good if !fresh(answer.this_update, answer.next_update) => {
+                        report.warnings.push(format!(
+                            "ocsp_stale: a {source} OCSP answer of {} no longer speaks for {}",
+                            rfc3339(answer.this_update),
+                            rfc3339(at)
+                        ));
+                        continue;
+                    }
                     OcspStatus::Good => (RevocationStatus::Good, format!("ocsp:{source}"), None),
                     OcspStatus::Revoked { time, .. } => (
                         RevocationStatus::Revoked,
@@ -182,7 +199,7 @@ fn check_revocation(
                     Some(entry.revocation_time),
                 ));
             }
-            None if status.is_none() && crl.next_update().is_none_or(|n| reference_time <= n) => {
+            None if status.is_none() && fresh(crl.this_update(), crl.next_update()) => {
                 status = Some((RevocationStatus::Good, format!("crl:{source}"), None));
             }
             None => {}

@@ -143,3 +143,53 @@ fn ocsp_from_an_unauthorised_responder_is_refused() {
         assert!(OcspResponse::parse(&der[..cut]).is_err());
     }
 }
+
+#[test]
+fn a_stale_ocsp_answer_is_not_evidence() {
+    use kyso::pki::OcspResponse;
+    use kyso::report::{RevocationStatus, SignatureReport, SubIndication};
+    use kyso::validation::{Evidence, VerifyOptions, validate_signer};
+    // openssl answers with nextUpdate one day from now.
+    let Some(der) = openssl_ocsp_response("business", Some("ocsp-business"), b"n4") else {
+        return;
+    };
+    let ocsp = [OcspResponse::parse(&der).expect("parse")];
+    let pool = [cert("business-ca")];
+    let run = |at: time::OffsetDateTime| {
+        let options = VerifyOptions {
+            trust: test_trust(),
+            policy: kyso::ValidationPolicy {
+                validation_time: Some(at),
+                revocation: kyso::RevocationMode::Require,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let business = cert("business");
+        let evidence = Evidence {
+            signer: &business,
+            certificates: &pool,
+            crls: &[],
+            ocsp: &ocsp,
+            proof_of_existence: None,
+        };
+        let mut report = SignatureReport::new("s", "test");
+        validate_signer(&evidence, &options, &mut report);
+        report
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let fresh = run(now);
+    assert_eq!(
+        fresh.revocation.map(|r| r.status),
+        Some(RevocationStatus::Good)
+    );
+    assert!(fresh.errors.is_empty(), "{:?}", fresh.errors);
+    // A month later the same answer is a replay: status unknown, so required revocation fails.
+    let later = run(now + time::Duration::days(30));
+    assert_eq!(
+        later.sub_indication,
+        Some(SubIndication::TryLater),
+        "{later:?}"
+    );
+    assert!(later.warnings.iter().any(|w| w.starts_with("ocsp_stale")));
+}
