@@ -210,3 +210,74 @@ fn revocation_required_but_unknown_is_indeterminate() {
         Indication::TotalPassed
     );
 }
+
+#[test]
+fn revocation_data_signed_into_a_pkcs7_signature_is_used() {
+    use kyso::cms::AdobeRevocationInfo;
+    let signer =
+        KeyFileSigner::from_pkcs12(&read_fixture("pki/business.p12"), PASSWORD).expect("p12");
+    let sign = |archive: Option<AdobeRevocationInfo>| {
+        sign_pdf(
+            &read_fixture("docs/simple.pdf"),
+            &signer,
+            &PdfSignOptions {
+                policy: SigningPolicy {
+                    signing_time: Some(test_time()),
+                    ..SigningPolicy::default()
+                },
+                sub_filter: kyso::pdf::SubFilter::Pkcs7Detached,
+                adobe_revocation_info: archive,
+                ..Default::default()
+            },
+        )
+        .expect("sign")
+    };
+    let with = sign(Some(AdobeRevocationInfo {
+        crls: vec![read_fixture("pki/business-ca.crl")],
+        ocsp: Vec::new(),
+    }));
+    let report =
+        kyso::verify(&with, &options_at(test_time(), RevocationMode::Require)).expect("verify");
+    let sig = &report.signatures[0];
+    assert_eq!(sig.indication, Indication::TotalPassed, "{report:#?}");
+    assert_eq!(sig.level, "PKCS7");
+    assert_eq!(
+        sig.revocation.as_ref().and_then(|r| r.source.as_deref()),
+        Some("crl:embedded")
+    );
+    // The archive is signed: the parsed CMS gives it back.
+    let without = sign(None);
+    let report =
+        kyso::verify(&without, &options_at(test_time(), RevocationMode::Require)).expect("verify");
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(SubIndication::TryLater)
+    );
+    // The same archive for a revoked signer says revoked.
+    let revoked =
+        KeyFileSigner::from_pkcs12(&read_fixture("pki/revoked.p12"), PASSWORD).expect("p12");
+    let signed = sign_pdf(
+        &read_fixture("docs/simple.pdf"),
+        &revoked,
+        &PdfSignOptions {
+            policy: SigningPolicy {
+                signing_time: Some(test_time()),
+                ..SigningPolicy::default()
+            },
+            sub_filter: kyso::pdf::SubFilter::Pkcs7Detached,
+            adobe_revocation_info: Some(AdobeRevocationInfo {
+                crls: vec![read_fixture("pki/business-ca.crl")],
+                ocsp: Vec::new(),
+            }),
+            ..Default::default()
+        },
+    )
+    .expect("sign");
+    let report =
+        kyso::verify(&signed, &options_at(test_time(), RevocationMode::Require)).expect("verify");
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(SubIndication::RevokedNoPoe),
+        "{report:#?}"
+    );
+}

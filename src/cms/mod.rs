@@ -8,7 +8,7 @@ mod signed_data;
 mod types;
 
 pub use signed_data::{
-    CmsFailure, ParsedSignedData, SignedAttributesOptions, UnsignedAttribute, assemble_signed_data,
-    build_signed_attributes, parse_signed_data,
+    AdobeRevocationInfo, CmsFailure, ParsedSignedData, SignedAttributesOptions, UnsignedAttribute,
+    assemble_signed_data, build_signed_attributes, parse_signed_data,
 };
 pub use types::oid;

@@ -42,6 +42,55 @@ pub struct SignedAttributesOptions {
     pub signing_time: Option<OffsetDateTime>,
     /// Content type of the signed content (default id-data).
     pub content_type: Option<ObjectIdentifier>,
+    /// Revocation data to sign into an adbe-revocationInfoArchival attribute (DER CRLs and
+    /// OCSP responses), as PKCS#7 PDF signers do.
+    pub adobe_revocation_info: Option<AdobeRevocationInfo>,
+}
+
+/// CRLs and OCSP responses carried in an adbe-revocationInfoArchival attribute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdobeRevocationInfo {
+    /// DER CRLs.
+    pub crls: Vec<Vec<u8>>,
+    /// DER OCSP responses.
+    pub ocsp: Vec<Vec<u8>>,
+}
+
+impl AdobeRevocationInfo {
+    fn to_der(&self) -> Result<Vec<u8>> {
+        let list = |items: &[Vec<u8>]| -> Result<Option<Vec<Any>>> {
+            if items.is_empty() {
+                return Ok(None);
+            }
+            items
+                .iter()
+                .map(|d| any(d))
+                .collect::<Result<Vec<_>>>()
+                .map(Some)
+        };
+        RevocationInfoArchival {
+            crl: list(&self.crls)?,
+            ocsp: list(&self.ocsp)?,
+            other_rev_info: None,
+        }
+        .to_der()
+        .map_err(der_err)
+    }
+
+    fn from_der(der: &[u8]) -> Result<Self> {
+        let archive = RevocationInfoArchival::from_der(der).map_err(der_err)?;
+        let der_list = |items: Option<Vec<Any>>| -> Result<Vec<Vec<u8>>> {
+            items
+                .unwrap_or_default()
+                .iter()
+                .map(|a| a.to_der().map_err(der_err))
+                .collect()
+        };
+        Ok(AdobeRevocationInfo {
+            crls: der_list(archive.crl)?,
+            ocsp: der_list(archive.ocsp)?,
+        })
+    }
 }
 
 /// DER `SET OF Attribute` of the signed attributes: content-type, message-digest,
@@ -74,6 +123,9 @@ fn signed_attribute_list(
     ];
     if let Some(t) = options.signing_time {
         attrs.push(attribute(oid::SIGNING_TIME, time_der(t)?)?);
+    }
+    if let Some(info) = &options.adobe_revocation_info {
+        attrs.push(attribute(oid::ADBE_REVOCATION_INFO, info.to_der()?)?);
     }
     // DER orders SET OF by encoding.
     let mut encoded: Vec<(Vec<u8>, Attribute)> = attrs
@@ -239,8 +291,8 @@ pub struct ParsedSignedData {
     pub content: Option<Vec<u8>>,
     /// DER of the signature time-stamp token (unsigned attribute), if any.
     pub timestamp_token: Option<Vec<u8>>,
-    /// DER of the adbe-revocationInfoArchival value, if any.
-    pub adobe_revocation_info: Option<Vec<u8>>,
+    /// The signed adbe-revocationInfoArchival attribute, if any.
+    pub adobe_revocation_info: Option<AdobeRevocationInfo>,
     /// CRLs in the SignedData `crls` field (DER).
     pub crls: Vec<Vec<u8>>,
     /// The signature value.
@@ -423,6 +475,10 @@ impl ParsedSignedData {
                         self.signing_certificate_hashes
                             .push((alg, first.cert_hash.as_bytes().to_vec()));
                     }
+                }
+                oid::ADBE_REVOCATION_INFO => {
+                    let der = value.to_der().map_err(der_err)?;
+                    self.adobe_revocation_info = Some(AdobeRevocationInfo::from_der(&der)?);
                 }
                 oid::SIGNING_CERTIFICATE => {
                     let sc: SigningCertificate = value.decode_as().map_err(der_err)?;

@@ -228,3 +228,22 @@ pub(crate) fn set_of_der(elements: &[Vec<u8>]) -> Result<Vec<u8>> {
     let any = Any::new(der::Tag::Set, body).map_err(der_err)?;
     any.to_der().map_err(der_err)
 }
+
+/// Adobe's revocation archive, a signed attribute of PKCS#7 PDF signatures
+/// (adbe-revocationInfoArchival, ISO 32000-1 §12.8.3.3.2):
+///
+/// ```text
+/// RevocationInfoArchival ::= SEQUENCE {
+///   crl [0] EXPLICIT SEQUENCE of CRLs OPTIONAL,
+///   ocsp [1] EXPLICIT SEQUENCE of OCSPResponse OPTIONAL,
+///   otherRevInfo [2] EXPLICIT SEQUENCE of OtherRevInfo OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Sequence)]
+pub(crate) struct RevocationInfoArchival {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub crl: Option<Vec<Any>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub ocsp: Option<Vec<Any>>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub other_rev_info: Option<Any>,
+}

@@ -81,6 +81,9 @@ pub struct PdfSignOptions {
     pub reserve: usize,
     /// A time-stamp to request over the signature value (PAdES B-T).
     pub timestamp_url: Option<String>,
+    /// CRLs and OCSP responses to sign into the CMS as adbe-revocationInfoArchival (the
+    /// PKCS#7 way of carrying validation data; PAdES uses the DSS instead).
+    pub adobe_revocation_info: Option<crate::cms::AdobeRevocationInfo>,
     /// Limits when reading the input.
     pub limits: Limits,
 }
@@ -160,6 +163,18 @@ pub(crate) fn pdf_date(t: OffsetDateTime) -> String {
 
 /// Room for the CMS: the real chain and signature size, attributes, and what was asked for.
 fn contents_capacity(chain: &[Certificate], options: &PdfSignOptions) -> usize {
+    let revocation: usize = options
+        .adobe_revocation_info
+        .as_ref()
+        .map(|r| {
+            r.crls
+                .iter()
+                .chain(r.ocsp.iter())
+                .map(|d| d.len() + 8)
+                .sum::<usize>()
+                + 16
+        })
+        .unwrap_or(0);
     let certs: usize = chain.iter().map(|c| c.der().len() + 8).sum();
     let signature = chain
         .first()
@@ -172,7 +187,7 @@ fn contents_capacity(chain: &[Certificate], options: &PdfSignOptions) -> usize {
     } else {
         0
     };
-    certs + signature + 2 * issuer + 1024 + timestamp + options.reserve
+    certs + signature + 2 * issuer + 1024 + timestamp + revocation + options.reserve
 }
 
 /// Lays out the signed update and returns the digest to sign.
@@ -271,6 +286,7 @@ pub fn prepare_pdf(
         &SignedAttributesOptions {
             signing_time: (options.sub_filter == SubFilter::Pkcs7Detached).then_some(signing_time),
             content_type: None,
+            adobe_revocation_info: options.adobe_revocation_info.clone(),
         },
     )?;
     Ok(PreparedPdf {

@@ -439,13 +439,28 @@ fn verify_one<S: Source>(
             .filter_map(|d| crate::pki::Crl::parse(d).ok())
             .collect();
         crls.extend(dss.crls.iter().cloned());
+        let mut ocsp = dss.ocsp.clone();
+        if let Some(archive) = &cms.adobe_revocation_info {
+            crls.extend(
+                archive
+                    .crls
+                    .iter()
+                    .filter_map(|d| crate::pki::Crl::parse(d).ok()),
+            );
+            ocsp.extend(
+                archive
+                    .ocsp
+                    .iter()
+                    .filter_map(|d| crate::pki::OcspResponse::parse(d).ok()),
+            );
+        }
         let mut certificates = cms.certificates.clone();
         certificates.extend(dss.certificates.iter().cloned());
         let evidence = Evidence {
             signer,
             certificates: &certificates,
             crls: &crls,
-            ocsp: &dss.ocsp,
+            ocsp: &ocsp,
             proof_of_existence,
         };
         validate_signer(&evidence, options, &mut report);
