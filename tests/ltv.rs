@@ -281,3 +281,50 @@ fn revocation_data_signed_into_a_pkcs7_signature_is_used() {
         "{report:#?}"
     );
 }
+
+#[test]
+fn xades_lt_carries_its_validation_data() {
+    use kyso::xml::{Profile, ValidationValues, XadesOptions, XmlSignOptions};
+    let Some(tsa) = TsaServer::start("tsa") else {
+        return;
+    };
+    let signer =
+        KeyFileSigner::from_pkcs12(&read_fixture("pki/business.p12"), PASSWORD).expect("p12");
+    let sign = |values: Option<ValidationValues>| {
+        kyso::xml::sign_xml(
+            &read_fixture("docs/generic.xml"),
+            &signer,
+            &XmlSignOptions {
+                profile: Profile::Xades,
+                xades: XadesOptions {
+                    tsa_url: Some(tsa.url.clone()),
+                    validation_values: values,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .expect("sign XAdES")
+    };
+    let values = ValidationValues {
+        certificates: vec![cert("business-ca").der().to_vec()],
+        crls: vec![read_fixture("pki/business-ca.crl")],
+        ocsp: Vec::new(),
+    };
+    let lt = sign(Some(values));
+    let text = String::from_utf8_lossy(&lt);
+    assert!(
+        text.contains("<xades:RevocationValues>") && text.contains("<xades:CertificateValues>")
+    );
+    // Offline, revocation required, no intermediate supplied: the signature carries it all.
+    let now = time::OffsetDateTime::now_utc();
+    let report = kyso::verify(&lt, &options_at(now, RevocationMode::Require)).expect("verify");
+    let sig = &report.signatures[0];
+    assert_eq!(sig.level, "XAdES-B-LT", "{report:#?}");
+    assert_eq!(sig.indication, Indication::TotalPassed, "{report:#?}");
+    // Without the values the same check cannot complete the chain.
+    let bt = sign(None);
+    let report = kyso::verify(&bt, &options_at(now, RevocationMode::Require)).expect("verify");
+    assert_eq!(report.signatures[0].level, "XAdES-B-T");
+    assert_ne!(report.indication, Indication::TotalPassed);
+}

@@ -515,6 +515,7 @@ fn xades_b_b_properties_and_b_t_time_stamp() {
         claimed_roles: vec!["Giám đốc".into()],
         mime_type: Some("text/xml".into()),
         tsa_url: None,
+        validation_values: None,
     };
     let signed = sign_xml(&input, &signer("leader"), &o).unwrap();
     let text = String::from_utf8(signed.clone()).unwrap();

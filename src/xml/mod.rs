@@ -27,4 +27,4 @@ pub use dsig::{
 };
 pub use parse::{IdAttributes, XML_NAMESPACE, XmlDocument, namespace_of};
 pub use roxmltree;
-pub use xades::{SignaturePolicy, XadesOptions};
+pub use xades::{SignaturePolicy, ValidationValues, XadesOptions};

@@ -69,7 +69,101 @@ pub struct XadesOptions {
     pub mime_type: Option<String>,
     /// A time-stamping authority: when set the signature is made XAdES-B-T.
     pub tsa_url: Option<String>,
+    /// Validation data to carry in the signature (`CertificateValues`, `RevocationValues`):
+    /// with a time-stamp this makes XAdES-B-LT.
+    pub validation_values: Option<ValidationValues>,
 }
+
+/// Certificates and revocation data carried in a XAdES signature's unsigned properties.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValidationValues {
+    /// DER certificates (`CertificateValues/EncapsulatedX509Certificate`).
+    pub certificates: Vec<Vec<u8>>,
+    /// DER CRLs (`RevocationValues/CRLValues/EncapsulatedCRLValue`).
+    pub crls: Vec<Vec<u8>>,
+    /// DER OCSP responses (`RevocationValues/OCSPValues/EncapsulatedOCSPValue`).
+    pub ocsp: Vec<Vec<u8>>,
+}
+
+impl ValidationValues {
+    /// The XML of `CertificateValues` and `RevocationValues` (XAdES 1.3.2 §7.6).
+    fn to_xml(&self) -> String {
+        let wrap = |outer: &str, inner: &str, items: &[Vec<u8>]| -> String {
+            if items.is_empty() {
+                return String::new();
+            }
+            let mut s = format!("<xades:{outer}>");
+            for item in items {
+                s.push_str(&format!(
+                    "<xades:{inner}>{}</xades:{inner}>",
+                    encode_base64(item)
+                ));
+            }
+            s.push_str(&format!("</xades:{outer}>"));
+            s
+        };
+        let mut s = wrap(
+            "CertificateValues",
+            "EncapsulatedX509Certificate",
+            &self.certificates,
+        );
+        if !self.crls.is_empty() || !self.ocsp.is_empty() {
+            s.push_str("<xades:RevocationValues>");
+            s.push_str(&wrap("CRLValues", "EncapsulatedCRLValue", &self.crls));
+            s.push_str(&wrap("OCSPValues", "EncapsulatedOCSPValue", &self.ocsp));
+            s.push_str("</xades:RevocationValues>");
+        }
+        s
+    }
+}
+
+/// Evidence read from a signature's `CertificateValues` and `RevocationValues`; values that
+/// do not parse are left out (they prove nothing).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CarriedValues {
+    pub certificates: Vec<Certificate>,
+    pub crls: Vec<crate::pki::Crl>,
+    pub ocsp: Vec<crate::pki::OcspResponse>,
+}
+
+/// Reads the validation data a XAdES signature carries.
+pub(crate) fn carried_values(sig: Node<'_, '_>) -> CarriedValues {
+    let mut out = CarriedValues::default();
+    let Some(usp) = qualifying_properties_of(sig)
+        .and_then(|qp| child_named(qp, XADES_NS, "UnsignedProperties"))
+        .and_then(|u| child_named(u, XADES_NS, "UnsignedSignatureProperties"))
+    else {
+        return out;
+    };
+    fn values(parent: Option<Node<'_, '_>>, name: &'static str) -> Vec<Vec<u8>> {
+        parent
+            .into_iter()
+            .flat_map(|p| children_named(p, XADES_NS, name))
+            .take(MAX_VALUES)
+            .filter_map(|n| decode_base64(&text_content(n), name).ok())
+            .collect()
+    }
+    let certs = child_named(usp, XADES_NS, "CertificateValues");
+    out.certificates = values(certs, "EncapsulatedX509Certificate")
+        .iter()
+        .filter_map(|d| Certificate::from_der(d).ok())
+        .collect();
+    let rev = child_named(usp, XADES_NS, "RevocationValues");
+    let crl_values = rev.and_then(|r| child_named(r, XADES_NS, "CRLValues"));
+    out.crls = values(crl_values, "EncapsulatedCRLValue")
+        .iter()
+        .filter_map(|d| crate::pki::Crl::parse(d).ok())
+        .collect();
+    let ocsp_values = rev.and_then(|r| child_named(r, XADES_NS, "OCSPValues"));
+    out.ocsp = values(ocsp_values, "EncapsulatedOCSPValue")
+        .iter()
+        .filter_map(|d| crate::pki::OcspResponse::parse(d).ok())
+        .collect();
+    out
+}
+
+/// Most values of one kind read from a signature.
+const MAX_VALUES: usize = 64;
 
 /// RFC 5035:
 ///
@@ -199,15 +293,22 @@ pub(crate) fn qualifying_properties(
     Ok(s)
 }
 
-/// The `xades:UnsignedProperties` element holding a SignatureTimeStamp.
-pub(crate) fn unsigned_properties(p: &str, method: C14nMethod, token: &[u8]) -> String {
+/// The `xades:UnsignedProperties` element holding a SignatureTimeStamp, and the validation
+/// values for B-LT when given.
+pub(crate) fn unsigned_properties(
+    p: &str,
+    method: C14nMethod,
+    token: &[u8],
+    values: Option<&ValidationValues>,
+) -> String {
     format!(
         "<xades:UnsignedProperties><xades:UnsignedSignatureProperties><xades:SignatureTimeStamp>\
          <{p}CanonicalizationMethod Algorithm=\"{}\"/>\
          <xades:EncapsulatedTimeStamp>{}</xades:EncapsulatedTimeStamp>\
-         </xades:SignatureTimeStamp></xades:UnsignedSignatureProperties></xades:UnsignedProperties>",
+         </xades:SignatureTimeStamp>{}</xades:UnsignedSignatureProperties></xades:UnsignedProperties>",
         method.uri(),
-        encode_base64(token)
+        encode_base64(token),
+        values.map(ValidationValues::to_xml).unwrap_or_default()
     )
 }
 

@@ -142,6 +142,9 @@ struct State {
     signer: Vec<u8>,
     /// TSA for XAdES-B-T.
     tsa_url: Option<String>,
+    /// Validation values for XAdES-B-LT.
+    #[serde(default)]
+    lt_values: Option<xades::ValidationValues>,
     /// The dsig prefix with its colon.
     prefix: String,
     /// Canonicalization (for the signature time-stamp).
@@ -377,6 +380,10 @@ pub fn prepare_xml(
                 Profile::Xades => options.xades.tsa_url.clone(),
                 _ => None,
             },
+            lt_values: match options.profile {
+                Profile::Xades => options.xades.validation_values.clone(),
+                _ => None,
+            },
             prefix: p,
             c14n: c14n.uri().to_owned(),
         },
@@ -427,7 +434,10 @@ pub fn finish_xml(prepared: PreparedXml, original: &[u8], raw_signature: &[u8]) 
         if !tail.is_char_boundary(at) {
             return Err(Error::InvalidOption("damaged prepared state".into()));
         }
-        tail.insert_str(at, &xades::unsigned_properties(&st.prefix, method, &token));
+        tail.insert_str(
+            at,
+            &xades::unsigned_properties(&st.prefix, method, &token, st.lt_values.as_ref()),
+        );
     }
     Ok(splice_range(
         original, st.start, st.end, &st.head, &value_b64, &tail,

@@ -416,14 +416,29 @@ fn check_signature<'a, 'i>(
         );
     }
     if let Some(signer) = &signer {
+        let carried = xades::carried_values(sig);
+        let mut certificates = key_info.certificates.clone();
+        certificates.extend(carried.certificates.iter().cloned());
+        let mut crls = key_info.crls.clone();
+        crls.extend(carried.crls.iter().cloned());
         let evidence = Evidence {
             signer,
-            certificates: &key_info.certificates,
-            crls: &key_info.crls,
-            ocsp: &[],
+            certificates: &certificates,
+            crls: &crls,
+            ocsp: &carried.ocsp,
             proof_of_existence,
         };
         validate_signer(&evidence, options, report);
+        let status_carried = report.revocation.as_ref().is_some_and(|r| {
+            r.status != crate::report::RevocationStatus::Unknown
+                && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
+        });
+        if report.level == "XAdES-B-T"
+            && status_carried
+            && (!carried.crls.is_empty() || !carried.ocsp.is_empty())
+        {
+            report.level = "XAdES-B-LT".into();
+        }
     }
     Ok(())
 }
