@@ -605,6 +605,7 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     .into_iter()
                     .flatten()
                     .collect(),
+                fetch_cache: Default::default(),
             };
             let paths = collect_files(&files)?;
             let lang = match lang {

@@ -215,6 +215,7 @@ fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
             .iter()
             .map(|o| OcspResponse::parse(&load_value(o)?))
             .collect::<Result<_, _>>()?,
+        fetch_cache: Default::default(),
     })
 }
 

@@ -5,6 +5,10 @@
 //! value) and then hand the signer and the evidence the signature carries to
 //! [`validate_signer`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use time::OffsetDateTime;
 
 use crate::pki::http::HttpLimits;
@@ -31,6 +35,56 @@ pub struct VerifyOptions {
     pub crls: Vec<Crl>,
     /// OCSP responses supplied by the caller (`--ocsp`).
     pub ocsp: Vec<OcspResponse>,
+    /// Answers fetched online, shared by every clone of these options (one CLI run over many
+    /// files asks each responder once).
+    pub fetch_cache: FetchCache,
+}
+
+/// Network answers (OCSP responses, CRLs) kept for a few minutes, keyed by URL and request.
+///
+/// Only answers that parsed are kept; the cache is bounded and shared by clones.
+#[derive(Debug, Clone, Default)]
+pub struct FetchCache(Arc<Mutex<HashMap<FetchKey, (Instant, Vec<u8>)>>>);
+
+/// A URL and the request sent to it (empty for GET).
+type FetchKey = (String, Vec<u8>);
+
+impl FetchCache {
+    /// How long an answer is reused.
+    const TTL: Duration = Duration::from_secs(300);
+    /// Most answers kept.
+    const MAX_ENTRIES: usize = 4096;
+
+    /// The cached answer for (`url`, `request`), or `fetch`'s when there is none; `accept`
+    /// decides whether an answer is worth keeping.
+    fn get_or_fetch(
+        &self,
+        url: &str,
+        request: &[u8],
+        fetch: impl FnOnce() -> crate::Result<Vec<u8>>,
+        accept: impl Fn(&[u8]) -> bool,
+    ) -> crate::Result<Vec<u8>> {
+        let key = (url.to_owned(), request.to_vec());
+        if let Ok(map) = self.0.lock()
+            && let Some((at, answer)) = map.get(&key)
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(answer.clone());
+        }
+        let answer = fetch()?;
+        if accept(&answer)
+            && let Ok(mut map) = self.0.lock()
+        {
+            if map.len() >= Self::MAX_ENTRIES {
+                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+                if map.len() >= Self::MAX_ENTRIES {
+                    map.clear();
+                }
+            }
+            map.insert(key, (Instant::now(), answer.clone()));
+        }
+        Ok(answer)
+    }
 }
 
 /// What a signature carries about its signer.
@@ -140,7 +194,14 @@ fn check_revocation(
     let mut fetched_ocsp = Vec::new();
     let mut fetched_crls = Vec::new();
     if options.policy.online {
-        fetch_online(signer, issuer, &mut fetched_ocsp, &mut fetched_crls, report);
+        fetch_online(
+            &options.fetch_cache,
+            signer,
+            issuer,
+            &mut fetched_ocsp,
+            &mut fetched_crls,
+            report,
+        );
     }
     let ocsp_sources = evidence
         .ocsp
@@ -258,6 +319,7 @@ fn check_revocation(
 }
 
 fn fetch_online(
+    cache: &FetchCache,
     signer: &Certificate,
     issuer: &Certificate,
     ocsp: &mut Vec<OcspResponse>,
@@ -269,7 +331,12 @@ fn fetch_online(
         let result =
             crate::pki::build_ocsp_request(signer, issuer, crate::DigestAlgorithm::Sha1, None)
                 .and_then(|req| {
-                    crate::pki::http::post(url, "application/ocsp-request", &req, limits)
+                    cache.get_or_fetch(
+                        url,
+                        &req,
+                        || crate::pki::http::post(url, "application/ocsp-request", &req, limits),
+                        |der| OcspResponse::parse(der).is_ok(),
+                    )
                 })
                 .and_then(|der| OcspResponse::parse(&der));
         match result {
@@ -283,7 +350,13 @@ fn fetch_online(
         }
     }
     for url in signer.crl_urls().iter().take(2) {
-        match crate::pki::http::get(url, limits).and_then(|der| Crl::parse(&der)) {
+        let fetched = cache.get_or_fetch(
+            url,
+            &[],
+            || crate::pki::http::get(url, limits),
+            |der| Crl::parse(der).is_ok(),
+        );
+        match fetched.and_then(|der| Crl::parse(&der)) {
             Ok(c) => {
                 crls.push(c);
                 return;
@@ -292,5 +365,51 @@ fn fetch_online(
                 .warnings
                 .push(format!("crl_fetch_failed: {url}: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetched_answers_are_reused_and_bad_ones_are_not_kept() {
+        let cache = FetchCache::default();
+        let calls = std::cell::Cell::new(0);
+        let fetch = || {
+            calls.set(calls.get() + 1);
+            Ok(b"answer".to_vec())
+        };
+        let shared = cache.clone();
+        assert_eq!(
+            cache.get_or_fetch("http://a/", b"q", fetch, |_| true).ok(),
+            Some(b"answer".to_vec())
+        );
+        assert_eq!(
+            shared.get_or_fetch("http://a/", b"q", fetch, |_| true).ok(),
+            Some(b"answer".to_vec())
+        );
+        assert_eq!(calls.get(), 1, "a clone shares the cache");
+        cache
+            .get_or_fetch("http://a/", b"other request", fetch, |_| true)
+            .ok();
+        assert_eq!(calls.get(), 2, "another request is another key");
+        cache.get_or_fetch("http://b/", b"q", fetch, |_| false).ok();
+        cache.get_or_fetch("http://b/", b"q", fetch, |_| false).ok();
+        assert_eq!(
+            calls.get(),
+            4,
+            "answers that do not parse are fetched again"
+        );
+        assert!(
+            cache
+                .get_or_fetch(
+                    "http://c/",
+                    b"q",
+                    || Err(crate::Error::Network("down".into())),
+                    |_| true
+                )
+                .is_err()
+        );
     }
 }
