@@ -44,10 +44,10 @@ pub struct VerifyOptions {
 ///
 /// Only answers that parsed are kept; the cache is bounded and shared by clones.
 #[derive(Debug, Clone, Default)]
-pub struct FetchCache(Arc<Mutex<HashMap<FetchKey, (Instant, Vec<u8>)>>>);
+pub struct FetchCache(Arc<Mutex<FetchEntries>>);
 
-/// A URL and the request sent to it (empty for GET).
-type FetchKey = (String, Vec<u8>);
+/// Answers by (URL, request sent; empty for GET), with when they were fetched.
+type FetchEntries = HashMap<(String, Vec<u8>), (Instant, Vec<u8>)>;
 
 impl FetchCache {
     /// How long an answer is reused.
