@@ -533,40 +533,38 @@ impl<W: Write + ?Sized> Out<'_, W> {
 
     /// Text node escaping: `&`, `<`, `>`, CR.
     fn text(&mut self, s: &str) -> Result<()> {
-        let b = s.as_bytes();
-        let mut start = 0;
-        for (i, &c) in b.iter().enumerate() {
-            let rep: &[u8] = match c {
-                b'&' => b"&amp;",
-                b'<' => b"&lt;",
-                b'>' => b"&gt;",
-                b'\r' => b"&#xD;",
-                _ => continue,
-            };
-            self.put(&b[start..i])?;
-            self.put(rep)?;
-            start = i + 1;
-        }
-        self.put(&b[start..])
+        self.escaped(s, |c| match c {
+            b'&' => Some(b"&amp;"),
+            b'<' => Some(b"&lt;"),
+            b'>' => Some(b"&gt;"),
+            b'\r' => Some(b"&#xD;"),
+            _ => None,
+        })
     }
 
     /// Attribute value escaping: `&`, `<`, `"`, TAB, LF, CR.
     fn attr_value(&mut self, s: &str) -> Result<()> {
+        self.escaped(s, |c| match c {
+            b'&' => Some(b"&amp;"),
+            b'<' => Some(b"&lt;"),
+            b'"' => Some(b"&quot;"),
+            b'\t' => Some(b"&#x9;"),
+            b'\n' => Some(b"&#xA;"),
+            b'\r' => Some(b"&#xD;"),
+            _ => None,
+        })
+    }
+
+    /// Writes `s`, replacing each byte that `escape` names; the rest is copied in runs.
+    fn escaped(&mut self, s: &str, escape: impl Fn(u8) -> Option<&'static [u8]>) -> Result<()> {
         let b = s.as_bytes();
         let mut start = 0;
         for (i, &c) in b.iter().enumerate() {
-            let rep: &[u8] = match c {
-                b'&' => b"&amp;",
-                b'<' => b"&lt;",
-                b'"' => b"&quot;",
-                b'\t' => b"&#x9;",
-                b'\n' => b"&#xA;",
-                b'\r' => b"&#xD;",
-                _ => continue,
-            };
-            self.put(&b[start..i])?;
-            self.put(rep)?;
-            start = i + 1;
+            if let Some(rep) = escape(c) {
+                self.put(&b[start..i])?;
+                self.put(rep)?;
+                start = i + 1;
+            }
         }
         self.put(&b[start..])
     }
