@@ -569,33 +569,49 @@ pub unsafe extern "C" fn kyso_prepare(
             Some(crate::Detected::Pdf) => {
                 let prepared =
                     crate::pdf::prepare_pdf(doc, &chain, algorithm, &pdf_options(&opts)?)?;
-                let json = serde_json::json!({
-                    "format": "pdf",
-                    "digest": hex::encode(&prepared.digest),
-                    "algorithm": prepared.algorithm,
-                    "state": prepared,
-                });
-                write_string(prepared_json, &json.to_string())?;
-                Ok(0)
+                write_prepared(
+                    prepared_json,
+                    "pdf",
+                    &prepared.digest,
+                    prepared.algorithm,
+                    &prepared,
+                )
             }
             Some(crate::Detected::Xml) => {
                 let mut xml = xml_options(&opts)?;
                 xml.scheme = Some(algorithm.scheme);
                 let prepared = crate::xml::prepare_xml(doc, &chain, &xml)?;
-                let json = serde_json::json!({
-                    "format": "xml",
-                    "digest": hex::encode(&prepared.digest),
-                    "algorithm": prepared.algorithm,
-                    "state": prepared,
-                });
-                write_string(prepared_json, &json.to_string())?;
-                Ok(0)
+                write_prepared(
+                    prepared_json,
+                    "xml",
+                    &prepared.digest,
+                    prepared.algorithm,
+                    &prepared,
+                )
             }
             None => Err(Error::Unsupported(
                 "the document is neither PDF nor XML".into(),
             )),
         }
     })
+}
+
+/// Writes the prepared state as `{"format", "digest" (hex), "algorithm", "state"}`.
+fn write_prepared(
+    out: *mut *mut c_char,
+    format: &str,
+    digest: &[u8],
+    algorithm: crate::crypto::SignatureAlgorithm,
+    state: &impl serde::Serialize,
+) -> Result<c_int, Error> {
+    let json = serde_json::json!({
+        "format": format,
+        "digest": hex::encode(digest),
+        "algorithm": algorithm,
+        "state": state,
+    });
+    write_string(out, &json.to_string())?;
+    Ok(0)
 }
 
 /// Finishes a prepared signature with a raw signature value over the prepared digest
