@@ -266,10 +266,11 @@ where
 ///
 /// ```
 /// use kyso::xml::c14n::{C14nMethod, Canonicalizer};
-/// let doc = roxmltree::Document::parse("<a b='1'  a='2'><c/></a>").unwrap();
+/// let doc = roxmltree::Document::parse("<a b='1'  a='2'><c/></a>")?;
 /// let mut out = Vec::new();
-/// Canonicalizer::new(C14nMethod::Inclusive10).document(&doc, &mut out).unwrap();
+/// Canonicalizer::new(C14nMethod::Inclusive10).document(&doc, &mut out)?;
 /// assert_eq!(out, br#"<a a="2" b="1"><c></c></a>"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Canonicalizer {
