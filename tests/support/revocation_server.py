@@ -5,8 +5,8 @@
   implementation) from the fixture CA index files, signed by the CA's delegated responder.
 - CRLs on 127.0.0.1:18080: GET /crl/NAME.crl serves fixtures/pki/NAME.crl.
 
-Prints "ready" when both listen; stops when its stdin closes or after a bounded number of
-requests. Usage: revocation_server.py FIXTURES_PKI_DIR
+Prints "ready" when both listen; stops when its stdin closes.
+Usage: revocation_server.py FIXTURES_PKI_DIR
 """
 import http.server
 import os
@@ -16,9 +16,6 @@ import tempfile
 import threading
 
 pki = sys.argv[1]
-work = tempfile.mkdtemp(prefix="kyso-ocsp-")
-MAX_REQUESTS = 2000
-count = 0
 # (index, CA, responder) per issuing CA; the request's CertID decides which one answers.
 CAS = [
     ("business-ca", "ocsp-business"),
@@ -28,28 +25,29 @@ CAS = [
 
 
 def answer(request: bytes) -> bytes:
-    global count
-    count += 1
-    q = os.path.join(work, f"q{count}.der")
-    with open(q, "wb") as f:
-        f.write(request)
-    for ca, responder in CAS:
-        r = os.path.join(work, f"r{count}-{ca}.der")
-        signer = responder or ca
-        subprocess.run(
-            ["openssl", "ocsp", "-index", os.path.join(pki, "ocsp", f"{ca}.index.txt"),
-             "-CA", os.path.join(pki, f"{ca}.pem"),
-             "-rsigner", os.path.join(pki, f"{signer}.pem"),
-             "-rkey", os.path.join(pki, f"{signer}.key.pem"),
-             "-reqin", q, "-respout", r, "-ndays", "7"],
-            capture_output=True, check=True)
-        text = subprocess.run(["openssl", "ocsp", "-respin", r, "-resp_text", "-noverify"],
-                              capture_output=True, text=True).stdout
-        if "Cert Status: unknown" not in text:
-            with open(r, "rb") as f:
-                return f.read()
-    with open(r, "rb") as f:
-        return f.read()
+    # Requests arrive on several threads at once (tests run in parallel): each one gets its
+    # own directory, so no answer is ever built from another request's files.
+    with tempfile.TemporaryDirectory(prefix="kyso-ocsp-") as here:
+        q = os.path.join(here, "request.der")
+        with open(q, "wb") as f:
+            f.write(request)
+        r = q
+        for ca, responder in CAS:
+            r = os.path.join(here, f"{ca}.der")
+            signer = responder or ca
+            subprocess.run(
+                ["openssl", "ocsp", "-index", os.path.join(pki, "ocsp", f"{ca}.index.txt"),
+                 "-CA", os.path.join(pki, f"{ca}.pem"),
+                 "-rsigner", os.path.join(pki, f"{signer}.pem"),
+                 "-rkey", os.path.join(pki, f"{signer}.key.pem"),
+                 "-reqin", q, "-respout", r, "-ndays", "7"],
+                capture_output=True, check=True)
+            text = subprocess.run(["openssl", "ocsp", "-respin", r, "-resp_text", "-noverify"],
+                                  capture_output=True, text=True).stdout
+            if "Cert Status: unknown" not in text:
+                break
+        with open(r, "rb") as f:
+            return f.read()
 
 
 class Ocsp(http.server.BaseHTTPRequestHandler):
