@@ -125,11 +125,7 @@ pub fn inspect(data: &[u8], options: &InspectOptions) -> Result<InspectReport> {
             .iter()
             .map(|d| Certificate::from_der(d))
             .collect::<Result<Vec<_>>>()?;
-        (
-            InputKind::Pkcs12,
-            certs,
-            Some(key.public_key().kind().to_string()),
-        )
+        (InputKind::Pkcs12, certs, Some(key.kind().to_string()))
     } else {
         (InputKind::Certificates, Certificate::parse_any(data)?, None)
     };

@@ -401,7 +401,7 @@ fn p384_keys_sign_and_verify_in_der_and_raw_form() {
         .expect("openssl genpkey");
     assert!(out.status.success());
     let key = PrivateKey::from_pem(&out.stdout, None).expect("P-384 PKCS#8");
-    let public = key.public_key();
+    let public = key.public_key().expect("public key");
     assert_eq!(
         public.kind(),
         kyso::crypto::KeyKind::Ec {

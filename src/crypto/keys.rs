@@ -6,6 +6,7 @@ use spki::SubjectPublicKeyInfoRef;
 
 use super::DigestAlgorithm;
 use super::algorithm::{SignatureAlgorithm, SignatureScheme, oid};
+use super::rsa_public::{self, PublicOperation};
 use crate::error::{Error, Format, Result};
 
 /// The type and size of a key, for policy checks and reports.
@@ -47,37 +48,31 @@ impl std::fmt::Display for KeyKind {
 /// An RSA public key.
 #[derive(Clone, Debug)]
 pub struct RsaPublicKey {
-    key: rsa::PublicKey,
+    operation: PublicOperation,
     modulus: Vec<u8>,
     exponent: Vec<u8>,
 }
 
 impl RsaPublicKey {
-    /// A key from its modulus and public exponent (big-endian).
+    /// A key from its modulus and public exponent (big-endian, leading zeros allowed).
+    ///
+    /// Refused: an even modulus, one under 512 or over 8192 bits, and a public exponent that
+    /// is even, below 3 or above 2³³ − 1.
     pub fn from_components(modulus: &[u8], exponent: &[u8]) -> Result<Self> {
-        use der::Encode;
-        use pkcs1::DecodeRsaPublicKey;
+        let operation = PublicOperation::new(modulus, exponent)
+            .map_err(|problem| Error::Unsupported(format!("RSA public key: {problem}")))?;
         let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|&x| x == 0).collect() };
-        let (n, e) = (strip(modulus), strip(exponent));
-        let der = pkcs1::RsaPublicKey {
-            modulus: der::asn1::UintRef::new(&n).map_err(key_err)?,
-            public_exponent: der::asn1::UintRef::new(&e).map_err(key_err)?,
-        }
-        .to_der()
-        .map_err(key_err)?;
-        let key = rsa::PublicKey::from_pkcs1_der(&der)
-            .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))?;
-        Ok(Self::from_key(key))
+        Ok(RsaPublicKey {
+            operation,
+            modulus: strip(modulus),
+            exponent: strip(exponent),
+        })
     }
 
-    fn from_key(key: rsa::PublicKey) -> Self {
-        use rsa::traits::PublicKeyParts;
-        let strip = |b: Vec<u8>| -> Vec<u8> { b.into_iter().skip_while(|&x| x == 0).collect() };
-        RsaPublicKey {
-            modulus: strip(key.n_bytes().to_vec()),
-            exponent: strip(key.e_bytes().to_vec()),
-            key,
-        }
+    /// A key from a DER PKCS#1 `RSAPublicKey`.
+    fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
+        let key = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(der).map_err(key_err)?;
+        Self::from_components(key.modulus.as_bytes(), key.public_exponent.as_bytes())
     }
 
     /// The modulus, big-endian, without leading zeros.
@@ -142,10 +137,7 @@ impl PublicKey {
             .ok_or_else(|| key_err("public key bit string has unused bits"))?;
         match spki.algorithm.oid {
             oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
-                use pkcs1::DecodeRsaPublicKey;
-                let key = rsa::PublicKey::from_pkcs1_der(key_bytes)
-                    .map_err(|e| Error::Unsupported(format!("RSA public key: {e}")))?;
-                Ok(PublicKey::Rsa(RsaPublicKey::from_key(key)))
+                RsaPublicKey::from_pkcs1_der(key_bytes).map(PublicKey::Rsa)
             }
             oid::EC_PUBLIC_KEY => match named_curve(spki.algorithm.parameters.as_ref())? {
                 oid::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
@@ -193,28 +185,19 @@ impl PublicKey {
                 algorithm.digest.name()
             )));
         }
-        use DigestAlgorithm as D;
         match (self, algorithm.scheme) {
-            (PublicKey::Rsa(RsaPublicKey { key: k, .. }), SignatureScheme::RsaPkcs1v15) => {
-                Ok(match algorithm.digest {
-                    D::Sha1 => k.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature),
-                    D::Sha256 => k.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature),
-                    D::Sha384 => k.pkcs1v15_verify_prehash::<sha2::Sha384>(digest, signature),
-                    D::Sha512 => k.pkcs1v15_verify_prehash::<sha2::Sha512>(digest, signature),
-                }
-                .is_ok())
-            }
-            (PublicKey::Rsa(RsaPublicKey { key: k, .. }), SignatureScheme::RsaPss) => {
-                // Salt length is detected rather than assumed: signers differ (digest length,
-                // maximum, 32), and the salt does not affect security of verification.
-                let result = match algorithm.digest {
-                    D::Sha1 => k.verify(pss_auto::<sha1::Sha1>(), digest, signature),
-                    D::Sha256 => k.verify(pss_auto::<sha2::Sha256>(), digest, signature),
-                    D::Sha384 => k.verify(pss_auto::<sha2::Sha384>(), digest, signature),
-                    D::Sha512 => k.verify(pss_auto::<sha2::Sha512>(), digest, signature),
-                };
-                Ok(result.is_ok())
-            }
+            (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1v15) => Ok(rsa_public::verify_pkcs1v15(
+                &k.operation,
+                algorithm.digest,
+                digest,
+                signature,
+            )),
+            (PublicKey::Rsa(k), SignatureScheme::RsaPss) => Ok(rsa_public::verify_pss(
+                &k.operation,
+                algorithm.digest,
+                digest,
+                signature,
+            )),
             (PublicKey::P256(k), SignatureScheme::Ecdsa) => {
                 use ecdsa::signature::hazmat::PrehashVerifier;
                 let Some(sig) = ecdsa_signature!(p256, signature) else {
@@ -234,14 +217,6 @@ impl PublicKey {
                 key.kind()
             ))),
         }
-    }
-}
-
-/// PSS verification parameters that detect the salt length.
-fn pss_auto<D: sha2::Digest>() -> rsa::pss::Pss<D> {
-    rsa::pss::Pss {
-        salt_len: None,
-        ..rsa::pss::Pss::new()
     }
 }
 
@@ -282,7 +257,7 @@ pub enum PrivateKey {
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PrivateKey({})", self.public_key().kind())
+        write!(f, "PrivateKey({})", self.kind())
     }
 }
 
@@ -360,11 +335,34 @@ impl PrivateKey {
     }
 
     /// The matching public key.
-    pub fn public_key(&self) -> PublicKey {
+    pub fn public_key(&self) -> Result<PublicKey> {
         match self {
-            PrivateKey::Rsa(k) => PublicKey::Rsa(RsaPublicKey::from_key(k.to_public_key())),
-            PrivateKey::P256(k) => PublicKey::P256(*k.verifying_key()),
-            PrivateKey::P384(k) => PublicKey::P384(*k.verifying_key()),
+            PrivateKey::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                RsaPublicKey::from_components(&k.n_bytes(), &k.e_bytes()).map(PublicKey::Rsa)
+            }
+            PrivateKey::P256(k) => Ok(PublicKey::P256(*k.verifying_key())),
+            PrivateKey::P384(k) => Ok(PublicKey::P384(*k.verifying_key())),
+        }
+    }
+
+    /// Type and size.
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            PrivateKey::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                KeyKind::Rsa {
+                    bits: k.n().bit_width() as usize,
+                }
+            }
+            PrivateKey::P256(_) => KeyKind::Ec {
+                curve: "P-256",
+                bits: 256,
+            },
+            PrivateKey::P384(_) => KeyKind::Ec {
+                curve: "P-384",
+                bits: 384,
+            },
         }
     }
 
@@ -422,7 +420,7 @@ impl PrivateKey {
             }
             (key, scheme) => Err(Error::SigningRefused(format!(
                 "{scheme:?} with a {} key",
-                key.public_key().kind()
+                key.kind()
             ))),
         }
     }

@@ -5,6 +5,7 @@
 mod algorithm;
 mod digest;
 mod keys;
+mod rsa_public;
 
 pub use algorithm::{SignatureAlgorithm, SignatureScheme, oid};
 pub use digest::{DigestAlgorithm, Hasher};
