@@ -737,37 +737,40 @@ fn verify_all(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(paths.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let code = match kyso::verify_file(path, options) {
-                        Ok(report) => {
-                            let text = if json {
-                                serde_json::to_string(&report).unwrap_or_default()
-                            } else {
-                                kyso::render::render_text(&report, lang)
-                            };
-                            let _guard = stdout.lock();
-                            progress.suspend(|| emit(text.trim_end()));
-                            report.exit_code()
-                        }
-                        Err(e) => {
-                            eprintln!("kyso: {}: {e}", path.display());
-                            4
-                        }
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = paths.get(i) else { break };
+            let code = match kyso::verify_file(path, options) {
+                Ok(report) => {
+                    let text = if json {
+                        serde_json::to_string(&report).unwrap_or_default()
+                    } else {
+                        kyso::render::render_text(&report, lang)
                     };
-                    progress.inc(1);
-                    if let Ok(mut w) = worst.lock()
-                        && rank(code) > rank(*w)
-                    {
-                        *w = code;
-                    }
+                    let _guard = stdout.lock();
+                    progress.suspend(|| emit(text.trim_end()));
+                    report.exit_code()
                 }
-            });
+                Err(e) => {
+                    eprintln!("kyso: {}: {e}", path.display());
+                    4
+                }
+            };
+            progress.inc(1);
+            if let Ok(mut w) = worst.lock()
+                && rank(code) > rank(*w)
+            {
+                *w = code;
+            }
         }
+    };
+    // The calling thread is one of the workers: a single file spawns no thread at all.
+    std::thread::scope(|scope| {
+        for _ in 1..jobs.min(paths.len()) {
+            scope.spawn(work);
+        }
+        work();
     });
     progress.finish_and_clear();
     worst.into_inner().unwrap_or(4)

@@ -101,85 +101,125 @@ impl PublicOperation {
         let mut base_mont = vec![0u64; k];
         self.mont_mul(&base, &r_squared, &mut base_mont);
         let mut acc = base_mont.clone();
+        // Left to right over the exponent's bits below the top one. The exponent is odd, so
+        // the last step multiplies; multiplying by the plain base there (a·R · base · R⁻¹)
+        // leaves Montgomery form with no extra multiplication.
         let top_bit = 63 - self.exponent.leading_zeros();
         for bit in (0..top_bit).rev() {
-            self.mont_mul(&acc, &acc, &mut scratch);
+            self.mont_square(&acc, &mut scratch);
             std::mem::swap(&mut acc, &mut scratch);
             if self.exponent >> bit & 1 == 1 {
-                self.mont_mul(&acc, &base_mont, &mut scratch);
+                let factor = if bit == 0 { &base } else { &base_mont };
+                self.mont_mul(&acc, factor, &mut scratch);
                 std::mem::swap(&mut acc, &mut scratch);
             }
         }
-        // Out of Montgomery form: acc·1·R⁻¹.
-        let mut one = vec![0u64; k];
-        one[0] = 1;
-        self.mont_mul(&acc, &one, &mut scratch);
-        Some(limbs_to_be(&scratch, self.len))
+        Some(limbs_to_be(&acc, self.len))
     }
 
-    /// R² mod n, R = 2^(64k). From 2^(bits−1) (already below n) doublings reach 2^c·R for a
-    /// `c` of at least 64 with c·2^j = 64k; then j Montgomery squarings, each of which doubles
-    /// the exponent of 2 (2^a·R squared is 2^2a·R), give 2^(64k)·R = R². Doublings are a
-    /// hundred times cheaper than a multiplication, squarings halve the count: this split keeps
-    /// both few.
+    /// R² mod n, R = 2^(64k), by 2k steps of schoolbook division: each multiplies by 2⁶⁴
+    /// and reduces, costing about k word multiplications, so the whole is about one
+    /// Montgomery multiplication. The division runs on the modulus shifted until its top bit
+    /// is set (the quotient estimate of Knuth's algorithm D is then at most two too large),
+    /// carrying the value shifted the same way: (x·2^s) mod (n·2^s) = (x mod n)·2^s.
     fn r_squared(&self) -> Vec<u64> {
         let k = self.modulus.len();
-        let width = 64 * k;
-        let (mut c, mut squarings) = (width, 0);
-        while c % 2 == 0 && c / 2 >= 64 {
-            c /= 2;
-            squarings += 1;
-        }
+        let shift = self.modulus[k - 1].leading_zeros();
+        let normalized = shift_left(&self.modulus, shift);
         let mut value = vec![0u64; k];
-        value[(self.bits - 1) / 64] = 1 << ((self.bits - 1) % 64);
-        for _ in 0..(width - self.bits + 1) + c {
-            self.double(&mut value);
+        value[0] = 1 << shift;
+        for _ in 0..2 * k {
+            times_word_mod(&mut value, &normalized);
         }
-        let mut scratch = vec![0u64; k];
-        for _ in 0..squarings {
-            self.mont_mul(&value, &value, &mut scratch);
-            std::mem::swap(&mut value, &mut scratch);
-        }
-        value
+        shift_right(&value, shift)
     }
 
-    /// value ← 2·value mod n, for value < n.
-    fn double(&self, value: &mut [u64]) {
-        let mut carry = 0;
-        for limb in value.iter_mut() {
-            let next = *limb >> 63;
-            *limb = (*limb << 1) | carry;
-            carry = next;
+    /// out ← a²·R⁻¹ mod n for a < n: the square's cross products are computed once and
+    /// doubled, then the 2k-limb square is reduced.
+    fn mont_square(&self, a: &[u64], out: &mut [u64]) {
+        let n = &self.modulus[..];
+        let k = n.len();
+        let a = &a[..k];
+        let mut p = vec![0u64; 2 * k];
+        for (i, &a_i) in a.iter().enumerate() {
+            let a_i = u128::from(a_i);
+            let mut carry = 0u128;
+            for (p_ij, &a_j) in p[2 * i + 1..i + k].iter_mut().zip(&a[i + 1..]) {
+                let s = u128::from(*p_ij) + a_i * u128::from(a_j) + carry;
+                *p_ij = s as u64;
+                carry = s >> 64;
+            }
+            p[i + k] = carry as u64;
         }
-        if carry != 0 || !less_than(value, &self.modulus) {
-            subtract_in_place(value, &self.modulus);
+        // p ← 2p + Σ a_i²·2^(128i)
+        let mut shifted_out = 0u64;
+        let mut carry = 0u128;
+        for (pair, &a_i) in p.chunks_exact_mut(2).zip(a) {
+            let square = u128::from(a_i) * u128::from(a_i);
+            let low = (pair[0] << 1) | shifted_out;
+            let high = (pair[1] << 1) | (pair[0] >> 63);
+            shifted_out = pair[1] >> 63;
+            let s = u128::from(low) + (square as u64 as u128) + carry;
+            pair[0] = s as u64;
+            let s = u128::from(high) + (square >> 64) + (s >> 64);
+            pair[1] = s as u64;
+            carry = s >> 64;
+        }
+        self.reduce(&mut p, out);
+    }
+
+    /// out ← p·R⁻¹ mod n for a 2k-limb p < n·R (Montgomery reduction).
+    fn reduce(&self, p: &mut [u64], out: &mut [u64]) {
+        let n = &self.modulus[..];
+        let k = n.len();
+        let mut extra = 0u64;
+        for i in 0..k {
+            let m = u128::from(p[i].wrapping_mul(self.n0_inverse));
+            let mut carry = 0u128;
+            for (p_ij, &n_j) in p[i..i + k].iter_mut().zip(n) {
+                let s = u128::from(*p_ij) + m * u128::from(n_j) + carry;
+                *p_ij = s as u64;
+                carry = s >> 64;
+            }
+            let s = u128::from(p[i + k]) + carry + u128::from(extra);
+            p[i + k] = s as u64;
+            extra = (s >> 64) as u64;
+        }
+        out.copy_from_slice(&p[k..]);
+        if extra != 0 || !less_than(out, n) {
+            subtract_in_place(out, n);
         }
     }
 
     /// out ← a·b·R⁻¹ mod n for a, b < n (coarsely integrated operand scanning: the
     /// multiplication and the reduction share one pass over the limbs).
     fn mont_mul(&self, a: &[u64], b: &[u64], out: &mut [u64]) {
-        let k = self.modulus.len();
-        let n = &self.modulus[..k];
-        let b = &b[..k];
+        let n = &self.modulus[..];
+        let k = n.len();
+        let (a, b) = (&a[..k], &b[..k]);
         // t < 2n throughout, so one extra limb holds it.
         let mut t = vec![0u64; k + 1];
-        for &a_i in &a[..k] {
+        for &a_i in a {
             let a_i = u128::from(a_i);
             let s = u128::from(t[0]) + a_i * u128::from(b[0]);
             let m = u128::from((s as u64).wrapping_mul(self.n0_inverse));
             let mut carry_mul = s >> 64;
             let mut carry_red = (u128::from(s as u64) + m * u128::from(n[0])) >> 64;
-            for j in 1..k {
-                let s = u128::from(t[j]) + a_i * u128::from(b[j]) + carry_mul;
+            // Each step reads t[j] and writes t[j−1]: the division by 2⁶⁴ as it goes.
+            let (first, rest) = t.split_at_mut(1);
+            let (body, top) = rest.split_at_mut(k - 1);
+            let mut prev = &mut first[0];
+            for ((t_j, &b_j), &n_j) in body.iter_mut().zip(&b[1..]).zip(&n[1..]) {
+                let s = u128::from(*t_j) + a_i * u128::from(b_j) + carry_mul;
                 carry_mul = s >> 64;
-                let r = u128::from(s as u64) + m * u128::from(n[j]) + carry_red;
+                let r = u128::from(s as u64) + m * u128::from(n_j) + carry_red;
                 carry_red = r >> 64;
-                t[j - 1] = r as u64;
+                *prev = r as u64;
+                prev = t_j;
             }
-            let s = u128::from(t[k]) + carry_mul + carry_red;
-            t[k - 1] = s as u64;
-            t[k] = (s >> 64) as u64;
+            let s = u128::from(top[0]) + carry_mul + carry_red;
+            *prev = s as u64;
+            top[0] = (s >> 64) as u64;
         }
         out.copy_from_slice(&t[..k]);
         if t[k] != 0 || !less_than(out, n) {
@@ -295,6 +335,71 @@ fn mgf1(algorithm: DigestAlgorithm, seed: &[u8], len: usize) -> Vec<u8> {
     }
     out.truncate(len);
     out
+}
+
+/// value ← value·2⁶⁴ mod n, for value < n and n's top bit set (k ≥ 2 limbs).
+fn times_word_mod(value: &mut [u64], n: &[u64]) {
+    let k = n.len();
+    let (top, next) = (value[k - 1], value[k - 2]);
+    // Estimate the quotient from the top two limbs; it is never too small.
+    let estimate = ((u128::from(top) << 64 | u128::from(next)) / u128::from(n[k - 1]))
+        .min(u128::from(u64::MAX)) as u64;
+    // value·2⁶⁴ − estimate·n over k + 1 limbs, in two's complement; shifting up by one limb
+    // as we go (limb j of value·2⁶⁴ is limb j − 1 of value).
+    let mut product_carry = 0u128;
+    let mut borrow = false;
+    let mut shifted_in = 0u64;
+    for (v, &n_j) in value.iter_mut().zip(n) {
+        let product = u128::from(estimate) * u128::from(n_j) + product_carry;
+        product_carry = product >> 64;
+        let (d, b1) = shifted_in.overflowing_sub(product as u64);
+        let (d, b2) = d.overflowing_sub(u64::from(borrow));
+        shifted_in = *v;
+        *v = d;
+        borrow = b1 || b2;
+    }
+    let top_limb = shifted_in
+        .wrapping_sub(product_carry as u64)
+        .wrapping_sub(u64::from(borrow));
+    // Too large an estimate left a negative remainder: add n back (at most twice).
+    let mut top_limb = top_limb;
+    while top_limb != 0 {
+        let mut carry = false;
+        for (v, &n_j) in value.iter_mut().zip(n) {
+            let (s, c1) = v.overflowing_add(n_j);
+            let (s, c2) = s.overflowing_add(u64::from(carry));
+            *v = s;
+            carry = c1 || c2;
+        }
+        top_limb = top_limb.wrapping_add(u64::from(carry));
+    }
+}
+
+fn shift_left(limbs: &[u64], shift: u32) -> Vec<u64> {
+    if shift == 0 {
+        return limbs.to_vec();
+    }
+    let mut carry = 0;
+    limbs
+        .iter()
+        .map(|&l| {
+            let out = (l << shift) | carry;
+            carry = l >> (64 - shift);
+            out
+        })
+        .collect()
+}
+
+fn shift_right(limbs: &[u64], shift: u32) -> Vec<u64> {
+    if shift == 0 {
+        return limbs.to_vec();
+    }
+    (0..limbs.len())
+        .map(|i| {
+            let high = limbs.get(i + 1).map_or(0, |&h| h << (64 - shift));
+            (limbs[i] >> shift) | high
+        })
+        .collect()
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {

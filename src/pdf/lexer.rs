@@ -65,7 +65,20 @@ pub(crate) fn is_regular(b: u8) -> bool {
     !is_whitespace(b) && !is_delimiter(b)
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+/// Each byte's value as a hexadecimal digit, or 0xFF.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(v) = hex_value(i as u8) {
+            table[i] = v;
+        }
+        i += 1;
+    }
+    table
+};
+
+const fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -268,36 +281,47 @@ impl<'a> Lexer<'a> {
 
     /// A hex string after its `<`; white-space ignored, an odd last digit padded with 0.
     fn hex_string(&mut self) -> PResult<PdfString> {
-        // One pass to find where the digits end (a signature's /Contents holds tens of
-        // kilobytes of them), then decode that slice.
+        // A signature's /Contents holds tens of kilobytes of digits: pairs of digits are
+        // decoded two at a time through a table, white-space and odd positions one by one.
         let rest = self.rest();
-        let Some(end) = rest
-            .iter()
-            .position(|&b| !(b.is_ascii_hexdigit() || is_whitespace(b)))
-        else {
-            self.pos = self.buf.len();
-            return self.eof("a hex string");
-        };
-        if rest[end] != b'>' {
-            return bad(
-                self.offset() + end as u64,
-                "invalid character in a hex string",
-            );
-        }
-        let digits = &rest[..end];
-        let mut out = Vec::with_capacity(digits.len().div_ceil(2));
+        let mut out = Vec::new();
         let mut high: Option<u8> = None;
-        for v in digits.iter().filter_map(|&b| hex_value(b)) {
-            match high.take() {
-                Some(h) => out.push(h << 4 | v),
-                None => high = Some(v),
+        let mut i = 0;
+        while let Some(&b) = rest.get(i) {
+            if high.is_none()
+                && let Some(&next) = rest.get(i + 1)
+            {
+                let (h, l) = (HEX_DIGITS[usize::from(b)], HEX_DIGITS[usize::from(next)]);
+                if h | l < 16 {
+                    out.push(h << 4 | l);
+                    i += 2;
+                    continue;
+                }
             }
+            match HEX_DIGITS[usize::from(b)] {
+                v @ 0..16 => match high.take() {
+                    Some(h) => out.push(h << 4 | v),
+                    None => high = Some(v),
+                },
+                _ if is_whitespace(b) => {}
+                _ if b == b'>' => {
+                    if let Some(h) = high {
+                        out.push(h << 4);
+                    }
+                    self.pos += i + 1;
+                    return Ok(PdfString::hex(out));
+                }
+                _ => {
+                    return bad(
+                        self.offset() + i as u64,
+                        "invalid character in a hex string",
+                    );
+                }
+            }
+            i += 1;
         }
-        if let Some(h) = high {
-            out.push(h << 4);
-        }
-        self.pos += end + 1;
-        Ok(PdfString::hex(out))
+        self.pos = self.buf.len();
+        self.eof("a hex string")
     }
 
     /// A literal string after its `(`: escapes, balanced parentheses, end-of-line markers
@@ -484,6 +508,11 @@ mod tests {
             Token::String(PdfString::hex(vec![0x90, 0x1F, 0xA0]))
         );
         assert_eq!(one(b"<>"), Token::String(PdfString::hex(Vec::new())));
+        // White-space may split a pair; an odd digit count ends with an implied 0.
+        assert_eq!(
+            one(b"<4 86\n5\t6c 6>"),
+            Token::String(PdfString::hex(vec![0x48, 0x65, 0x6c, 0x60]))
+        );
         assert!(Lexer::new(b"<12G4>", 0, true).next_token().is_err());
     }
 
