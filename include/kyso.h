@@ -6,6 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ Verify options read once — trust anchors, intermediates, CRLs, OCSP responses, policy —
+ for many documents. Made by `kyso_verifier_new`, used by `kyso_verifier_verify` (from any
+ number of threads at once), released by `kyso_verifier_free`.
+ */
+typedef struct KysoVerifier KysoVerifier;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -14,11 +21,42 @@ extern "C" {
  Verifies a PDF or XML document. `report_json` receives the JSON report (free it with
  `kyso_free`). Returns the worst indication as an exit code.
 
+ To verify many documents under the same options, make a `KysoVerifier` once instead
+ (`kyso_verifier_new`): trust anchors and certificates are then read only once.
+
  # Safety
  `doc` must point to `doc_len` readable bytes; `options_json` must be null or a
  NUL-terminated string; `report_json` must be a writable pointer.
  */
 int kyso_verify(const uint8_t *doc, size_t doc_len, const char *options_json, char **report_json);
+
+/*
+ Makes a verifier from `kyso_verify`'s options; `*verifier` receives it. Returns 0, or 4
+ with `kyso_last_error()` set.
+
+ # Safety
+ `options_json` must be null or a NUL-terminated string; `verifier` must be a writable
+ pointer.
+ */
+int kyso_verifier_new(const char *options_json, struct KysoVerifier **verifier);
+
+/*
+ Verifies a document with a verifier's options; as `kyso_verify` otherwise.
+
+ # Safety
+ `verifier` must come from `kyso_verifier_new` and not be freed; `doc` must point to
+ `doc_len` readable bytes; `report_json` must be a writable pointer.
+ */
+int kyso_verifier_verify(const struct KysoVerifier *verifier, const uint8_t *doc, size_t doc_len, char **report_json);
+
+/*
+ Releases a verifier. Null is ignored.
+
+ # Safety
+ `verifier` must be null or come from `kyso_verifier_new`, not freed yet, and no call may
+ be using it.
+ */
+void kyso_verifier_free(struct KysoVerifier *verifier);
 
 /*
  Inspects a certificate, bundle or PKCS#12 (`{"password": …, "trust": […], "at": …}`).

@@ -219,8 +219,34 @@ fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
     })
 }
 
+/// Reads verify options, checking what `VerifyOptions` does not hold.
+fn parse_verify_options(options_json: Option<&str>) -> Result<VerifyOptions, Error> {
+    let opts: VerifyJson = parse_json(options_json)?;
+    if let Some(l) = &opts.lang
+        && crate::render::Lang::from_code(l).is_none()
+    {
+        return Err(bad(&format!("lang {l}")));
+    }
+    verify_options(&opts)
+}
+
+/// Verifies `doc` and hands its JSON report to the caller.
+fn verify_into(
+    doc: &[u8],
+    options: &VerifyOptions,
+    report_json: *mut *mut c_char,
+) -> Result<c_int, Error> {
+    let report = crate::verify(doc, options)?;
+    let json = serde_json::to_string(&report).map_err(|e| bad(&e.to_string()))?;
+    write_string(report_json, &json)?;
+    Ok(report.exit_code())
+}
+
 /// Verifies a PDF or XML document. `report_json` receives the JSON report (free it with
 /// `kyso_free`). Returns the worst indication as an exit code.
+///
+/// To verify many documents under the same options, make a `KysoVerifier` once instead
+/// (`kyso_verifier_new`): trust anchors and certificates are then read only once.
 ///
 /// # Safety
 /// `doc` must point to `doc_len` readable bytes; `options_json` must be null or a
@@ -236,18 +262,81 @@ pub unsafe extern "C" fn kyso_verify(
         // SAFETY: forwarded caller guarantees (see the function's safety section).
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
-        let opts: VerifyJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        if let Some(l) = &opts.lang
-            && crate::render::Lang::from_code(l).is_none()
-        {
-            return Err(bad(&format!("lang {l}")));
-        }
-        let report = crate::verify(doc, &verify_options(&opts)?)?;
-        let json = serde_json::to_string(&report).map_err(|e| bad(&e.to_string()))?;
-        write_string(report_json, &json)?;
-        Ok(report.exit_code())
+        let options = parse_verify_options(unsafe { text(options_json, "options_json") }?)?;
+        verify_into(doc, &options, report_json)
     })
 }
+
+/// Verify options read once — trust anchors, intermediates, CRLs, OCSP responses, policy —
+/// for many documents. Made by `kyso_verifier_new`, used by `kyso_verifier_verify` (from any
+/// number of threads at once), released by `kyso_verifier_free`.
+pub struct KysoVerifier {
+    options: VerifyOptions,
+}
+
+/// Makes a verifier from `kyso_verify`'s options; `*verifier` receives it. Returns 0, or 4
+/// with `kyso_last_error()` set.
+///
+/// # Safety
+/// `options_json` must be null or a NUL-terminated string; `verifier` must be a writable
+/// pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_verifier_new(
+    options_json: *const c_char,
+    verifier: *mut *mut KysoVerifier,
+) -> c_int {
+    guard(|| {
+        if verifier.is_null() {
+            return Err(bad("verifier is null"));
+        }
+        // SAFETY: the caller passes null or a NUL-terminated string.
+        let options = parse_verify_options(unsafe { text(options_json, "options_json") }?)?;
+        let boxed = Box::into_raw(Box::new(KysoVerifier { options }));
+        // SAFETY: checked non-null above; the caller guarantees it is writable.
+        unsafe { *verifier = boxed };
+        Ok(0)
+    })
+}
+
+/// Verifies a document with a verifier's options; as `kyso_verify` otherwise.
+///
+/// # Safety
+/// `verifier` must come from `kyso_verifier_new` and not be freed; `doc` must point to
+/// `doc_len` readable bytes; `report_json` must be a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_verifier_verify(
+    verifier: *const KysoVerifier,
+    doc: *const u8,
+    doc_len: usize,
+    report_json: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        // SAFETY: the caller passes null or a live verifier from kyso_verifier_new.
+        let verifier = unsafe { verifier.as_ref() }.ok_or_else(|| bad("verifier is null"))?;
+        // SAFETY: forwarded caller guarantee.
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
+        verify_into(doc, &verifier.options, report_json)
+    })
+}
+
+/// Releases a verifier. Null is ignored.
+///
+/// # Safety
+/// `verifier` must be null or come from `kyso_verifier_new`, not freed yet, and no call may
+/// be using it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_verifier_free(verifier: *mut KysoVerifier) {
+    if !verifier.is_null() {
+        // SAFETY: made by Box::into_raw in kyso_verifier_new and given back once.
+        drop(unsafe { Box::from_raw(verifier) });
+    }
+}
+
+/// The verifier is shared between threads by reference.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<KysoVerifier>();
+};
 
 /// Inspects a certificate, bundle or PKCS#12 (`{"password": …, "trust": […], "at": …}`).
 ///

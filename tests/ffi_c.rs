@@ -67,6 +67,11 @@ fn c_program_signs_and_verifies() {
         "{text}"
     );
     assert!(text.contains("bad options: 4"), "{text}");
+    assert!(
+        text.contains("verifier: 3 of 3 passed, unsigned 3"),
+        "{text}"
+    );
+    assert!(text.contains("verifier with bad options: 4"), "{text}");
     let _ = std::fs::remove_file(demo);
 }
 

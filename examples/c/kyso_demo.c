@@ -64,6 +64,26 @@ int main(int argc, char **argv) {
         kyso_free(report);
     }
 
+    /* A verifier reads the options once and then verifies many documents. */
+    KysoVerifier *verifier = NULL;
+    if (kyso_verifier_new(verify_options, &verifier) == 0) {
+        int passed = 0;
+        for (int i = 0; i < 3; i++) {
+            char *again = NULL;
+            if (kyso_verifier_verify(verifier, signed_doc, signed_len, &again) == 0) passed++;
+            kyso_free(again);
+        }
+        char *unsigned_report = NULL;
+        int unsigned_status = kyso_verifier_verify(verifier, doc, doc_len, &unsigned_report);
+        kyso_free(unsigned_report);
+        printf("verifier: %d of 3 passed, unsigned %d\n", passed, unsigned_status);
+        kyso_verifier_free(verifier);
+    } else {
+        printf("verifier: %s\n", kyso_last_error());
+    }
+    KysoVerifier *refused = NULL;
+    printf("verifier with bad options: %d\n", kyso_verifier_new("{\"no_such\": 1}", &refused));
+
     /* The error path: a null document with a length is refused with status 4. */
     char *nothing = NULL;
     int bad = kyso_verify(NULL, 10, NULL, &nothing);

@@ -19,6 +19,7 @@ mod path;
 mod signing;
 mod trust;
 mod tsp;
+mod verified;
 
 pub use path::{PathFailure, PathValidation, Usage, check_usage, validate_path};
 pub use signing::check_signing_certificate;

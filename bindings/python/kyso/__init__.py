@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Union
 
-__all__ = ["KysoError", "verify", "inspect", "sign_pdf", "sign_xml", "prepare", "finish", "version"]
+__all__ = ["KysoError", "Verifier", "verify", "inspect", "sign_pdf", "sign_xml", "prepare", "finish", "version"]
 
 PASSED, FAILED, INDETERMINATE, NO_SIGNATURE, ERROR = 0, 1, 2, 3, 4
 
@@ -61,6 +61,11 @@ _lib.kyso_finish.argtypes = [ctypes.c_char_p, _u8p, ctypes.c_size_t, _u8p, ctype
 for _f in (_lib.kyso_verify, _lib.kyso_inspect, _lib.kyso_prepare, _lib.kyso_sign_pdf, _lib.kyso_sign_xml,
            _lib.kyso_finish):
     _f.restype = ctypes.c_int
+_lib.kyso_verifier_new.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+_lib.kyso_verifier_new.restype = ctypes.c_int
+_lib.kyso_verifier_verify.argtypes = [ctypes.c_void_p, _u8p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+_lib.kyso_verifier_verify.restype = ctypes.c_int
+_lib.kyso_verifier_free.argtypes = [ctypes.c_void_p]
 _lib.kyso_version.restype = ctypes.c_char_p
 _lib.kyso_last_error.restype = ctypes.c_char_p
 _lib.kyso_free.argtypes = [ctypes.c_void_p]
@@ -101,16 +106,59 @@ def _take_bytes(ptr: ctypes.c_void_p, size: ctypes.c_size_t) -> bytes:
         _lib.kyso_free(ptr)
 
 
-def _report_call(fn, data: Input, options: dict[str, Any]) -> dict:
-    raw = _bytes(data)
-    buf, n = _buffer(raw)
-    out = ctypes.c_void_p()
-    status = fn(buf, n, _options(options), ctypes.byref(out))
+def _report(status: int, out: ctypes.c_void_p) -> dict:
     if status == ERROR or not out.value:
         raise _error(status)
     report = json.loads(_take_string(out))
     report["status"] = status
     return report
+
+
+def _report_call(fn, data: Input, options: dict[str, Any]) -> dict:
+    buf, n = _buffer(_bytes(data))
+    out = ctypes.c_void_p()
+    return _report(fn(buf, n, _options(options), ctypes.byref(out)), out)
+
+
+class Verifier:
+    """Verify options read once (trust anchors, intermediates, CRLs, OCSP, policy) for many
+    documents — what a portal backend wants. Same options as :func:`verify`; usable from
+    several threads at once.
+
+        verifier = kyso.Verifier(trust=["root.pem"], certificates=["ca.pem"])
+        for path in uploads:
+            report = verifier.verify(path)
+    """
+
+    def __init__(self, **options: Any):
+        handle = ctypes.c_void_p()
+        status = _lib.kyso_verifier_new(_options(options), ctypes.byref(handle))
+        if status != PASSED or not handle.value:
+            raise _error(status)
+        self._handle = handle
+
+    def verify(self, document: Input) -> dict:
+        """Verifies a PDF or XML document (path or bytes); returns the report as :func:`verify`."""
+        if self._handle is None:
+            raise KysoError("verifier is closed")
+        buf, n = _buffer(_bytes(document))
+        out = ctypes.c_void_p()
+        return _report(_lib.kyso_verifier_verify(self._handle, buf, n, ctypes.byref(out)), out)
+
+    def close(self) -> None:
+        """Releases the verifier (also done when it is garbage-collected)."""
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle is not None:
+            _lib.kyso_verifier_free(handle)
+
+    def __enter__(self) -> "Verifier":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def verify(document: Input, **options: Any) -> dict:

@@ -95,3 +95,28 @@ def test_remote_signing_of_xml():
     signed = kyso.finish(prepared, DOCS / "generic.xml", sig)
     report = kyso.verify(signed, trust=[str(PKI / "root.pem")], certificates=[str(PKI / "business-ca.pem")], at=AT)
     assert report["status"] == kyso.PASSED, report
+
+
+def test_a_verifier_reads_its_options_once_and_verifies_many_documents():
+    invoice = kyso.sign_xml(DOCS / "einvoice.xml", key={"p12_path": str(PKI / "business.p12"), "password": "kyso-test"},
+                            profile="einvoice", signing_time=AT)
+    pdf = signed_pdf()
+    tampered = bytearray(pdf)
+    tampered[100] ^= 0x01
+    with kyso.Verifier(trust=[(PKI / "root.pem").read_text()], certificates=[str(PKI / "business-ca.pem")],
+                       at=AT) as verifier:
+        for _ in range(3):
+            assert verifier.verify(invoice)["status"] == kyso.PASSED
+            assert verifier.verify(pdf)["status"] == kyso.PASSED
+            assert verifier.verify(bytes(tampered))["status"] == kyso.FAILED
+        assert verifier.verify(DOCS / "simple.pdf")["status"] == kyso.NO_SIGNATURE
+        with pytest.raises(kyso.KysoError):
+            verifier.verify(b"neither pdf nor xml")
+    # Options are checked when the verifier is made; a closed one refuses work.
+    with pytest.raises(kyso.KysoError, match="unknown field"):
+        kyso.Verifier(no_such_option=1)
+    with pytest.raises(kyso.KysoError, match="closed"):
+        verifier.verify(invoice)
+    # Without the fixture root the same documents are not trusted.
+    untrusted = kyso.Verifier(at=AT, certificates=[str(PKI / "business-ca.pem")])
+    assert untrusted.verify(invoice)["status"] == kyso.INDETERMINATE
