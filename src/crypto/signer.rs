@@ -11,7 +11,7 @@ use crate::error::{Error, Format, Result};
 /// Something that signs digests with one certificate's key.
 ///
 /// Implement this for a token or a remote service; kyso's signing functions call
-/// [`Signer::sign_digest`] exactly once per signature. A service that answers later (after
+/// [`Signer::sign_message`] (by default [`Signer::sign_digest`]) exactly once per signature. A service that answers later (after
 /// the user confirms on a phone) uses the `prepare`/`finish` functions of each format instead.
 pub trait Signer {
     /// DER certificates: the signing certificate first, then its issuers (root optional).
@@ -23,6 +23,19 @@ pub trait Signer {
     /// Signs a digest computed with `algorithm.digest`. RSA returns the PKCS#1 signature;
     /// ECDSA may return DER or `r‖s` (kyso normalises).
     fn sign_digest(&self, algorithm: SignatureAlgorithm, digest: &[u8]) -> Result<Vec<u8>>;
+
+    /// Signs `message`, whose `algorithm.digest` is `digest`. kyso calls this when it holds
+    /// the message (signing in one step); by default the digest is signed. A signer whose
+    /// library signs only whole messages overrides it.
+    fn sign_message(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        digest: &[u8],
+    ) -> Result<Vec<u8>> {
+        let _ = message;
+        self.sign_digest(algorithm, digest)
+    }
 }
 
 /// A signer whose private key is in memory: from PKCS#12, or a PEM key plus certificates.
@@ -38,6 +51,9 @@ pub struct KeyFileSigner {
     key: PrivateKey,
     chain: Vec<Vec<u8>>,
     rsa_scheme: SignatureScheme,
+    /// The RSA key again, for ring's constant-time signing of whole messages (2048 to 4096
+    /// bits; other keys sign through `key`).
+    ring_rsa: Option<std::sync::Arc<ring::signature::RsaKeyPair>>,
 }
 
 impl KeyFileSigner {
@@ -45,10 +61,21 @@ impl KeyFileSigner {
     /// goes first and the rest are ordered issuer after subject where they chain.
     pub fn new(key: PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Self> {
         let chain = order_chain(&key, certificates)?;
+        let ring_rsa = match &key {
+            PrivateKey::Rsa(k) => {
+                use rsa::pkcs1::EncodeRsaPrivateKey;
+                k.to_pkcs1_der()
+                    .ok()
+                    .and_then(|der| ring::signature::RsaKeyPair::from_der(der.as_bytes()).ok())
+                    .map(std::sync::Arc::new)
+            }
+            _ => None,
+        };
         Ok(KeyFileSigner {
             key,
             chain,
             rsa_scheme: SignatureScheme::RsaPkcs1v15,
+            ring_rsa,
         })
     }
 
@@ -104,6 +131,45 @@ impl Signer for KeyFileSigner {
     fn sign_digest(&self, algorithm: SignatureAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
         self.key.sign_digest(algorithm, digest)
     }
+
+    fn sign_message(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        digest: &[u8],
+    ) -> Result<Vec<u8>> {
+        let (Some(pair), Some(padding)) = (&self.ring_rsa, ring_padding(algorithm)) else {
+            return self.sign_digest(algorithm, digest);
+        };
+        let mut signature = vec![0; pair.public().modulus_len()];
+        pair.sign(
+            padding,
+            &ring::rand::SystemRandom::new(),
+            message,
+            &mut signature,
+        )
+        .map_err(|_| Error::Signer("RSA signing failed".into()))?;
+        Ok(signature)
+    }
+}
+
+/// ring's encoding for an RSA algorithm (ring signs no SHA-1; PSS salts are digest-long, as
+/// the `rsa` crate's).
+fn ring_padding(
+    algorithm: SignatureAlgorithm,
+) -> Option<&'static dyn ring::signature::RsaEncoding> {
+    use DigestAlgorithm as D;
+    use SignatureScheme as S;
+    use ring::signature as r;
+    Some(match (algorithm.scheme, algorithm.digest) {
+        (S::RsaPkcs1v15, D::Sha256) => &r::RSA_PKCS1_SHA256,
+        (S::RsaPkcs1v15, D::Sha384) => &r::RSA_PKCS1_SHA384,
+        (S::RsaPkcs1v15, D::Sha512) => &r::RSA_PKCS1_SHA512,
+        (S::RsaPss, D::Sha256) => &r::RSA_PSS_SHA256,
+        (S::RsaPss, D::Sha384) => &r::RSA_PSS_SHA384,
+        (S::RsaPss, D::Sha512) => &r::RSA_PSS_SHA512,
+        _ => return None,
+    })
 }
 
 /// DER certificates from PEM text; other blocks are skipped. Text with no PEM at all is
@@ -195,4 +261,62 @@ fn order_chain(key: &PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Vec<Vec<u
     }
     chain.extend(rest.into_iter().map(|(_, der)| der));
     Ok(chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer(name: &str) -> KeyFileSigner {
+        let dir = format!("{}/fixtures/pki", env!("CARGO_MANIFEST_DIR"));
+        let key = std::fs::read(format!("{dir}/{name}.key.pem")).unwrap();
+        let cert = std::fs::read(format!("{dir}/{name}.pem")).unwrap();
+        KeyFileSigner::from_pem(&key, None, &cert).unwrap()
+    }
+
+    #[test]
+    fn whole_message_signing_gives_the_digest_path_s_signature_for_every_rsa_key() {
+        let message = "Hóa đơn giá trị gia tăng".as_bytes();
+        for (name, fast) in [
+            ("leader", true),
+            ("business", true),
+            ("weak-rsa1024", false),
+        ] {
+            let signer = signer(name);
+            assert_eq!(signer.ring_rsa.is_some(), fast, "{name}");
+            let public = signer.private_key().public_key().unwrap();
+            for digest in [
+                DigestAlgorithm::Sha1,
+                DigestAlgorithm::Sha256,
+                DigestAlgorithm::Sha384,
+                DigestAlgorithm::Sha512,
+            ] {
+                let hash = digest.digest(message);
+                // PKCS#1 v1.5 is deterministic: both paths must give the same bytes.
+                let pkcs1 = SignatureAlgorithm::rsa_pkcs1(digest);
+                let whole = signer.sign_message(pkcs1, message, &hash).unwrap();
+                assert_eq!(
+                    whole,
+                    signer.sign_digest(pkcs1, &hash).unwrap(),
+                    "{name} {digest:?}"
+                );
+                // PSS is randomized: the signature must verify. (A digest-long salt and the
+                // digest must fit in the modulus: not SHA-512 with RSA-1024.)
+                if 2 * digest.output_len() + 2 > public.kind().bits() / 8 {
+                    continue;
+                }
+                let pss = SignatureAlgorithm {
+                    scheme: SignatureScheme::RsaPss,
+                    digest,
+                };
+                let signature = signer.sign_message(pss, message, &hash).unwrap();
+                assert!(
+                    public.verify_digest(pss, &hash, &signature).unwrap(),
+                    "{name} {digest:?}"
+                );
+                let other = digest.digest(b"another message");
+                assert!(!public.verify_digest(pss, &other, &signature).unwrap());
+            }
+        }
+    }
 }

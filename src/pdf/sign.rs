@@ -700,6 +700,7 @@ pub fn sign_pdf(document: &[u8], signer: &dyn Signer, options: &PdfSignOptions) 
         .collect::<Result<Vec<_>>>()?;
     let algorithm = signer.signature_algorithm(options.policy.digest);
     let prepared = prepare_pdf(document, &chain, algorithm, options)?;
-    let signature = signer.sign_digest(algorithm, &prepared.digest)?;
+    let signature =
+        signer.sign_message(algorithm, &prepared.signed_attributes, &prepared.digest)?;
     finish_pdf(&prepared, document, &signature)
 }

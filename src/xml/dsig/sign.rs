@@ -123,6 +123,10 @@ pub struct PreparedXml {
     pub algorithm: SignatureAlgorithm,
     /// The Signature's Id.
     pub signature_id: String,
+    /// The canonical SignedInfo whose digest is `digest`, for signers that sign whole
+    /// messages; not serialized (a remote signer gets the digest).
+    #[serde(skip)]
+    signed_info: Vec<u8>,
     state: State,
 }
 
@@ -173,7 +177,7 @@ struct Plan {
     object: Option<(String, String)>,
 }
 
-/// Signs with `signer`: [`prepare_xml`], [`Signer::sign_digest`], [`finish_xml`].
+/// Signs with `signer`: [`prepare_xml`], [`Signer::sign_message`], [`finish_xml`].
 ///
 /// ```no_run
 /// use kyso::crypto::KeyFileSigner;
@@ -196,7 +200,7 @@ pub fn sign_xml(bytes: &[u8], signer: &dyn Signer, options: &XmlSignOptions) -> 
         options.scheme = Some(signer.signature_algorithm(options.digest).scheme);
     }
     let prepared = prepare_xml(bytes, &chain, &options)?;
-    let raw = signer.sign_digest(prepared.algorithm, &prepared.digest)?;
+    let raw = signer.sign_message(prepared.algorithm, &prepared.signed_info, &prepared.digest)?;
     finish_xml(prepared, bytes, &raw)
 }
 
@@ -361,11 +365,12 @@ pub fn prepare_xml(
         .children()
         .find(|n| is_element(*n, DSIG_NS, "SignedInfo"))
         .ok_or_else(|| Error::malformed(Format::Xml, "the built Signature has no SignedInfo"))?;
-    let mut hasher = options.digest.hasher();
-    Canonicalizer::new(c14n).subtree(signed_info, &[], &mut hasher)?;
+    let mut canonical = Vec::new();
+    Canonicalizer::new(c14n).subtree(signed_info, &[], &mut canonical)?;
 
     Ok(PreparedXml {
-        digest: hasher.finish(),
+        digest: options.digest.digest(&canonical),
+        signed_info: canonical,
         algorithm,
         signature_id: sig_id,
         state: State {
