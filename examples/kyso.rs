@@ -732,11 +732,9 @@ fn verify_all(
     let worst = Mutex::new(0i32);
     let stdout = Mutex::new(());
     // A progress bar only for people watching a terminal, never in pipes or logs.
-    let progress = if paths.len() > 1 && std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(paths.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    // None otherwise: even a hidden bar keeps estimating rates on every step.
+    let progress = (paths.len() > 1 && std::io::stderr().is_terminal())
+        .then(|| indicatif::ProgressBar::new(paths.len() as u64));
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -749,7 +747,10 @@ fn verify_all(
                         kyso::render::render_text(&report, lang)
                     };
                     let _guard = stdout.lock();
-                    progress.suspend(|| emit(text.trim_end()));
+                    match &progress {
+                        Some(bar) => bar.suspend(|| emit(text.trim_end())),
+                        None => emit(text.trim_end()),
+                    }
                     report.exit_code()
                 }
                 Err(e) => {
@@ -757,7 +758,9 @@ fn verify_all(
                     4
                 }
             };
-            progress.inc(1);
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
             if let Ok(mut w) = worst.lock()
                 && rank(code) > rank(*w)
             {
@@ -772,7 +775,9 @@ fn verify_all(
         }
         work();
     });
-    progress.finish_and_clear();
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     worst.into_inner().unwrap_or(4)
 }
 

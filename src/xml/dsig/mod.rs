@@ -312,9 +312,9 @@ pub(crate) fn text_content(node: Node<'_, '_>) -> String {
 /// Decodes base64 text as XMLDSig writes it: whitespace anywhere is ignored, padding is
 /// required, nothing else is tolerated.
 pub(crate) fn decode_base64(text: &str, what: &str) -> Result<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
+        .decode(&compact)
         .map_err(|e| Error::malformed(Format::Xml, format!("{what}: invalid base64: {e}")))
 }
 
