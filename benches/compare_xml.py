@@ -6,7 +6,8 @@ Prints ratios (kyso / peer; below 1 means kyso is faster):
   - sign, process against process:   `kyso sign xml` vs `xmlsec1 --sign` (same template)
   - verify, in-process:              kyso through its Python binding (C ABI) vs signxml,
                                      both as one call per document and with a kyso.Verifier
-Each pair is timed alternately (kyso, peer, kyso, ...) and compared by medians.
+Each pair is timed alternately (processes one by one, in-process calls in blocks of 20) and
+compared by medians.
 Run from the repository root: python3 benches/compare_xml.py [--runs N]
 It builds the release CLI and library first. Nothing here asserts a speed.
 """
@@ -30,15 +31,18 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, **kw)
 
 
-def median_times(fa, fb, runs):
-    """Median seconds of `fa` and of `fb`, run alternately so that both meet the same
-    machine: a burst of other load cannot land on one side only."""
+def median_times(fa, fb, runs, block=1):
+    """Median seconds per call of `fa` and of `fb`, run in alternating blocks of `block` calls
+    so that both meet the same machine: a burst of other load cannot land on one side only.
+    Processes alternate one by one; in-process calls in blocks, so that each library is timed
+    in its steady state rather than with caches the other has just filled."""
     a, b = [], []
-    for _ in range(runs):
+    for _ in range(max(1, runs // block)):
         for fn, samples in ((fa, a), (fb, b)):
-            t = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - t)
+            for _ in range(block):
+                t = time.perf_counter()
+                fn()
+                samples.append(time.perf_counter() - t)
     return statistics.median(a), statistics.median(b)
 
 
@@ -108,15 +112,15 @@ def main():
                              expect_config=config)
 
     signxml_verify()
-    runs = max(args.runs * 5, 100)
+    runs = max(args.runs * 10, 200)
     # One call per document, options read each time (kyso.verify), and a Verifier that read
     # them once — the way a portal verifies a stream of uploads; signxml has only the former.
-    t_kyso, t_signxml = median_times(lambda: kyso.verify(data, **options), signxml_verify, runs)
+    t_kyso, t_signxml = median_times(lambda: kyso.verify(data, **options), signxml_verify, runs, 20)
     print(f"verify e-invoice, in-process:         kyso {t_kyso*1e3:.3f} ms, signxml {t_signxml*1e3:.3f} ms, "
           f"ratio {t_kyso/t_signxml:.3f}  (kyso.verify)")
     verifier = kyso.Verifier(**options)
     assert verifier.verify(data)["indication"] == "TOTAL_PASSED"
-    t_kyso, t_signxml = median_times(lambda: verifier.verify(data), signxml_verify, runs)
+    t_kyso, t_signxml = median_times(lambda: verifier.verify(data), signxml_verify, runs, 20)
     print(f"verify e-invoice, in-process:         kyso {t_kyso*1e3:.3f} ms, signxml {t_signxml*1e3:.3f} ms, "
           f"ratio {t_kyso/t_signxml:.3f}  (kyso.Verifier)")
     shutil.rmtree(work, ignore_errors=True)
