@@ -25,6 +25,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Each subcommand's arguments are built only when it runs: start-up stays small.
+#[command(defer = true)]
 enum Command {
     /// Sign and verify the bundled fixtures end to end.
     Demo,
@@ -108,6 +110,8 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+// Each subcommand's arguments are built only when it runs: start-up stays small.
+#[command(defer = true)]
 enum SignCommand {
     /// Sign a PDF (PAdES), as an incremental update that keeps every original byte.
     #[command(
@@ -205,6 +209,8 @@ enum ModeArg {
 }
 
 #[derive(Subcommand)]
+// Each subcommand's arguments are built only when it runs: start-up stays small.
+#[command(defer = true)]
 enum ExtendCommand {
     /// Add validation material (B-LT) and a document time-stamp (B-LTA) to a signed PDF.
     Pdf {
