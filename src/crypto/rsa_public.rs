@@ -415,8 +415,10 @@ fn bit_length(be: &[u8]) -> usize {
 /// Big-endian bytes (at most 8·`limbs` of them) into little-endian limbs.
 fn limbs_from_be(bytes: &[u8], limbs: usize) -> Vec<u64> {
     let mut out = vec![0u64; limbs];
-    for (i, &byte) in bytes.iter().rev().enumerate() {
-        out[i / 8] |= u64::from(byte) << (8 * (i % 8));
+    // Whole limbs from the end, then the short leading one.
+    let chunks = bytes.rchunks(8);
+    for (limb, chunk) in out.iter_mut().zip(chunks) {
+        *limb = chunk.iter().fold(0u64, |l, &b| (l << 8) | u64::from(b));
     }
     out
 }
