@@ -412,20 +412,12 @@ impl Certificate {
     }
 
     /// Whether `issuer`'s key verifies this certificate's signature. `Err` when the algorithm
-    /// or key is unsupported. Valid links are remembered for the life of the process (see
-    /// `pki::verified`), so checking the same chain again costs no signature operation.
+    /// or key is unsupported.
     pub fn is_signed_by(&self, issuer: &Certificate) -> Result<bool> {
         let alg = self.signature_algorithm()?;
         let key = issuer.public_key()?;
-        if super::verified::known(self, issuer) {
-            return Ok(true);
-        }
         let digest = alg.digest.digest(self.tbs_der());
-        let valid = key.verify_digest(alg, &digest, self.signature())?;
-        if valid {
-            super::verified::remember(self, issuer);
-        }
-        Ok(valid)
+        key.verify_digest(alg, &digest, self.signature())
     }
 
     /// The report's view of this certificate as a signer.

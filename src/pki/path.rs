@@ -149,7 +149,12 @@ impl Search<'_> {
             self.checks += 1;
             // An unsupported algorithm keeps the candidate: the path then fails on crypto
             // constraints, which says more than "no chain".
-            if matches!(current.is_signed_by(candidate), Ok(false)) {
+            if matches!(
+                self.trust
+                    .verified_links()
+                    .is_signed_by(&current, candidate),
+                Ok(false)
+            ) {
                 continue;
             }
             path.push(candidate.clone());

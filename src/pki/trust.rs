@@ -26,6 +26,10 @@ pub const VIETNAMESE_ROOT_PINS: &[(&str, &str)] = &[
 
 /// The set of trust anchors for path validation.
 ///
+/// A store also remembers the certificate links it has seen verified, so a chain checked
+/// again (the same CA for the next document) costs no signature operation; clones share that
+/// memory. Keep one store for a stream of documents.
+///
 /// ```
 /// use kyso::pki::TrustStore;
 /// let mut trust = TrustStore::new(); // pinned Vietnamese roots on
@@ -38,6 +42,8 @@ pub struct TrustStore {
     anchors: Vec<Certificate>,
     pins: Vec<[u8; 32]>,
     use_pins: bool,
+    /// Certificate links already verified; clones share it.
+    links: super::verified::VerifiedLinks,
 }
 
 impl Default for TrustStore {
@@ -60,7 +66,13 @@ impl TrustStore {
             anchors: Vec::new(),
             pins,
             use_pins: true,
+            links: Default::default(),
         }
+    }
+
+    /// The memory of certificate links verified under this store (shared by its clones).
+    pub(crate) fn verified_links(&self) -> &super::verified::VerifiedLinks {
+        &self.links
     }
 
     /// Turns the pinned Vietnamese roots on or off.
