@@ -28,6 +28,17 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// ECDSA on P-256.
+    pub const P256: KeyKind = KeyKind::Ec {
+        curve: "P-256",
+        bits: 256,
+    };
+    /// ECDSA on P-384.
+    pub const P384: KeyKind = KeyKind::Ec {
+        curve: "P-384",
+        bits: 384,
+    };
+
     /// Key size in bits.
     pub fn bits(&self) -> usize {
         match *self {
@@ -156,14 +167,8 @@ impl PublicKey {
     pub fn kind(&self) -> KeyKind {
         match self {
             PublicKey::Rsa(k) => KeyKind::Rsa { bits: k.bits() },
-            PublicKey::P256(_) => KeyKind::Ec {
-                curve: "P-256",
-                bits: 256,
-            },
-            PublicKey::P384(_) => KeyKind::Ec {
-                curve: "P-384",
-                bits: 384,
-            },
+            PublicKey::P256(_) => KeyKind::P256,
+            PublicKey::P384(_) => KeyKind::P384,
         }
     }
 
@@ -355,14 +360,8 @@ impl PrivateKey {
                     bits: k.n().bit_width() as usize,
                 }
             }
-            PrivateKey::P256(_) => KeyKind::Ec {
-                curve: "P-256",
-                bits: 256,
-            },
-            PrivateKey::P384(_) => KeyKind::Ec {
-                curve: "P-384",
-                bits: 384,
-            },
+            PrivateKey::P256(_) => KeyKind::P256,
+            PrivateKey::P384(_) => KeyKind::P384,
         }
     }
 
