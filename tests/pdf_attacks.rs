@@ -1028,3 +1028,91 @@ fn legitimate_updates_by_pyhanko_are_permitted() {
         assert_eq!(r["docmdp_ok"], true, "{r}");
     }
 }
+
+/// An XMP metadata stream as writers that save a signature leave one.
+fn xmp(tool: &str) -> String {
+    let packet = format!(
+        "<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description \
+         rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"><xmp:CreatorTool>{tool}\
+         </xmp:CreatorTool></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>"
+    );
+    metadata_stream(&packet)
+}
+
+fn metadata_stream(data: &str) -> String {
+    format!(
+        "<< /Type /Metadata /Subtype /XML /Length {} >>\nstream\n{data}\nendstream",
+        data.len()
+    )
+}
+
+#[test]
+fn xmp_metadata_may_change_after_signing_but_cannot_carry_a_shadow_attack() {
+    let signed = signed_simple();
+    let catalog = object_text(&signed, 1);
+    let with_metadata = Update::new()
+        .object(30, xmp("Acrobat"))
+        .object(
+            1,
+            catalog.replacen("/Type /Catalog", "/Type /Catalog /Metadata 30 0 R", 1),
+        )
+        .append_to(&signed);
+    let report = verify(&with_metadata);
+    assert_passed(&report, "XMP metadata added after signing");
+    assert_eq!(
+        report.signatures[0].modifications_after,
+        Some(Modifications::Permitted)
+    );
+    // ... and rewritten in place by the next writer.
+    let rewritten = Update::new()
+        .object(30, xmp("kyso"))
+        .append_to(&with_metadata);
+    assert_passed(&verify(&rewritten), "XMP metadata rewritten");
+
+    // A stream that is not XMP is not metadata, whether it replaces the old metadata or the
+    // catalog points at it.
+    let replaced = Update::new()
+        .object(30, stream("q 0 0 0 rg 0 0 595 842 re f Q"))
+        .append_to(&with_metadata);
+    assert_attack(
+        "metadata replaced by a plain stream",
+        &replaced,
+        SubIndication::ModifiedAfterSigning,
+        "30 0 R",
+    );
+    let repointed = Update::new()
+        .object(
+            1,
+            catalog.replacen("/Type /Catalog", "/Type /Catalog /Metadata 4 0 R", 1),
+        )
+        .append_to(&signed);
+    assert_attack(
+        "catalog /Metadata pointed at a content stream",
+        &repointed,
+        SubIndication::ModifiedAfterSigning,
+        "/Metadata",
+    );
+
+    // The shadow: when signed, the page's content stream doubled as the catalog's metadata;
+    // rewriting it "as metadata" would change the page the signer saw.
+    let content = "BT\n/F1 24 Tf\n72 770 Td\n(kyso test document) Tj\nET";
+    let base = Update::new()
+        .object(4, metadata_stream(content))
+        .object(1, "<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>")
+        .append_to(&read_fixture("docs/simple.pdf"));
+    let signed_dual = sign_with(&base, "leader");
+    assert_passed(
+        &verify(&signed_dual),
+        "a content stream doubling as metadata",
+    );
+    let shadow = Update::new()
+        .object(4, metadata_stream(&content.replace("test", "fake")))
+        .append_to(&signed_dual);
+    assert_attack(
+        "page content rewritten as metadata",
+        &shadow,
+        SubIndication::ModifiedAfterSigning,
+        "4 0 R",
+    );
+}

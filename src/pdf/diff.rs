@@ -2,11 +2,11 @@
 //!
 //! Every object an update adds, replaces or frees is examined. A replaced object must be
 //! explained by one of a few small rules (a page gaining a signature widget, the form gaining
-//! a field, a form field being filled, the catalog gaining a DSS, …), each checking that only
-//! the keys it is about changed; anything no rule explains is not permitted. This is what
-//! stops incremental saving attacks and the shadow attacks: page content, resources, fonts,
-//! XObjects, the page tree, freed or re-pointed objects, and objects that the signed revision
-//! referenced while they did not exist.
+//! a field, a form field being filled, the catalog gaining a DSS, XMP metadata rewritten, …),
+//! each checking that only the keys it is about changed; anything no rule explains is not
+//! permitted. This is what stops incremental saving attacks and the shadow attacks: page
+//! content, resources, fonts, XObjects, the page tree, freed or re-pointed objects, and
+//! objects that the signed revision referenced while they did not exist.
 
 use std::collections::{HashMap, HashSet};
 
@@ -77,6 +77,8 @@ struct Roles {
     fields: HashMap<ObjRef, FieldRole>,
     /// The Document Security Store, when the catalog refers to it indirectly.
     dss: Option<ObjRef>,
+    /// The catalog's XMP metadata stream.
+    metadata: Option<ObjRef>,
 }
 
 fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
@@ -119,6 +121,7 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
         annots_arrays,
         fields,
         dss: catalog.get("DSS").and_then(Object::as_ref),
+        metadata: catalog.get_ref("Metadata"),
     })
 }
 
@@ -212,6 +215,7 @@ pub(crate) fn analyse<S: Source>(
                 &new.object,
                 &roles_before,
                 &roles_after,
+                &before,
                 &after,
                 perms,
                 in_signed_revision,
@@ -255,11 +259,15 @@ fn explain<S: Source>(
     new: &Object,
     before: &Roles,
     after: &Roles,
+    before_view: &RevisionView<'_, S>,
     after_view: &RevisionView<'_, S>,
     perms: &Permissions,
     in_signed_revision: bool,
     notes: &mut Vec<String>,
 ) -> Result<Explained> {
+    if before.metadata == Some(r) {
+        return Ok(metadata_rule(before_view, before, r, new));
+    }
     let (Object::Dict(old_d), Object::Dict(new_d)) = (old, new) else {
         if let (Object::Array(old_a), Object::Array(new_a)) = (old, new) {
             if before.annots_arrays.contains(&r) {
@@ -284,6 +292,12 @@ fn explain<S: Source>(
         let mut allowed = vec!["DSS", "Extensions"];
         if old_d.get("AcroForm").is_none() {
             allowed.push("AcroForm");
+        }
+        // Writers that save a signature (Acrobat among them) point the catalog at fresh XMP.
+        if let Some(m) = new_d.get_ref("Metadata")
+            && after_view.get(m)?.is_some_and(|o| is_xmp_stream(&o.object))
+        {
+            allowed.push("Metadata");
         }
         if let (Some(Object::Dict(a)), Some(Object::Dict(b))) =
             (old_d.get("AcroForm"), new_d.get("AcroForm"))
@@ -368,6 +382,76 @@ fn explain<S: Source>(
         return Ok(Ok(()));
     }
     Ok(Err(format!("{} changed", describe(old_d))))
+}
+
+/// Whether an object is an XMP metadata stream (ISO 32000-1 §14.3.2).
+fn is_xmp_stream(object: &Object) -> bool {
+    matches!(object, Object::Stream(s) if s.dict.is_name("Type", "Metadata") && s.dict.is_name("Subtype", "XML"))
+}
+
+/// The catalog's XMP metadata may be rewritten: nothing in it is shown. The rule holds only
+/// while the new object is again an XMP stream and the old one served nothing but the
+/// catalog's /Metadata — a stream that is also a page's content or an XObject is what the
+/// signer saw, and rewriting it under the name of metadata would be a shadow attack.
+fn metadata_rule<S: Source>(
+    view: &RevisionView<'_, S>,
+    roles: &Roles,
+    metadata: ObjRef,
+    new: &Object,
+) -> Explained {
+    if !is_xmp_stream(new) {
+        return Err(format!("the XMP metadata was replaced by a {}", new.kind()));
+    }
+    if reachable_besides_catalog_metadata(view, roles.catalog, metadata) {
+        return Err("the metadata stream is also used by the document's content".into());
+    }
+    Ok(())
+}
+
+/// Whether `target` is reachable in `view` from the trailer other than through the catalog's
+/// /Metadata entry.
+fn reachable_besides_catalog_metadata<S: Source>(
+    view: &RevisionView<'_, S>,
+    catalog: Option<ObjRef>,
+    target: ObjRef,
+) -> bool {
+    let limit = view.document().limits().max_pdf_objects as usize;
+    let mut seen: HashSet<ObjRef> = HashSet::new();
+    let mut stack: Vec<Object> = view.trailer().iter().map(|(_, v)| v.clone()).collect();
+    while let Some(o) = stack.pop() {
+        match o {
+            Object::Ref(r) => {
+                if r == target {
+                    return true;
+                }
+                // Past the limit the answer is unknown: say "used", which forbids the change.
+                if seen.len() >= limit {
+                    return true;
+                }
+                if !seen.insert(r) {
+                    continue;
+                }
+                // A damaged object might refer to anything: count it as a use.
+                let Ok(object) = view.get(r) else {
+                    return true;
+                };
+                match object.map(|o| o.object.clone()) {
+                    Some(Object::Dict(d)) if Some(r) == catalog => stack.extend(
+                        d.iter()
+                            .filter(|(k, _)| k.as_str() != Some("Metadata"))
+                            .map(|(_, v)| v.clone()),
+                    ),
+                    Some(other) => stack.push(other),
+                    None => {}
+                }
+            }
+            Object::Array(a) => stack.extend(a.iter().cloned()),
+            Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v.clone())),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v.clone())),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn describe(d: &Dictionary) -> String {
