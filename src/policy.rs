@@ -59,6 +59,11 @@ pub struct Limits {
     pub max_chain_length: u32,
     /// Most signatures examined in one document.
     pub max_signatures: u32,
+    /// Connect, read and write timeout of one exchange with a network service (OCSP, CRL,
+    /// time-stamp), in milliseconds; the whole exchange ends within three times this.
+    pub network_timeout_ms: u64,
+    /// Largest answer accepted from a network service, in bytes.
+    pub max_network_response_bytes: u64,
 }
 
 impl Default for Limits {
@@ -75,6 +80,8 @@ impl Default for Limits {
             max_pdf_objects: 10_000_000,
             max_chain_length: 8,
             max_signatures: 500,
+            network_timeout_ms: 10_000,
+            max_network_response_bytes: 16 << 20,
         }
     }
 }

@@ -196,6 +196,7 @@ fn check_revocation(
     if options.policy.online {
         fetch_online(
             &options.fetch_cache,
+            HttpLimits::from(&options.policy.limits),
             signer,
             issuer,
             &mut fetched_ocsp,
@@ -320,13 +321,13 @@ fn check_revocation(
 
 fn fetch_online(
     cache: &FetchCache,
+    limits: HttpLimits,
     signer: &Certificate,
     issuer: &Certificate,
     ocsp: &mut Vec<OcspResponse>,
     crls: &mut Vec<Crl>,
     report: &mut SignatureReport,
 ) {
-    let limits = HttpLimits::default();
     for url in signer.ocsp_urls().iter().take(2) {
         let result =
             crate::pki::build_ocsp_request(signer, issuer, crate::DigestAlgorithm::Sha1, None)

@@ -517,6 +517,45 @@ fn signing_and_extending_with_a_bad_tsa_fail_cleanly() {
 }
 
 #[test]
+fn network_limits_come_from_the_options() {
+    // A TSA that accepts the connection and never answers: with the default limits (10 s
+    // per read) extending would wait ten seconds; the options' limits end it at once.
+    let (server, case) = bad_tsa();
+    set(&case, "silent");
+    let signer =
+        KeyFileSigner::from_pkcs12(&read_fixture("pki/leader.p12"), PASSWORD).expect("p12");
+    let bb = sign_pdf(
+        &read_fixture("docs/simple.pdf"),
+        &signer,
+        &PdfSignOptions::default(),
+    )
+    .expect("sign B-B");
+    let options = ExtendOptions {
+        level: LtvLevel::Lta,
+        tsa_url: Some(server.url("/tsa")),
+        crls: vec![read_fixture("pki/gov-ca.crl")],
+        limits: kyso::Limits {
+            network_timeout_ms: 200,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let result = bounded("silent TSA, 200 ms limit", Duration::from_secs(5), || {
+        extend_pdf(&bb, &options)
+    });
+    let error = result.expect_err("a silent TSA gave a time-stamp");
+    assert!(error.to_string().contains("no answer in time"), "{error}");
+    // The conversion keeps both limits.
+    let limits = HttpLimits::from(&kyso::Limits {
+        network_timeout_ms: 1_500,
+        max_network_response_bytes: 4096,
+        ..Default::default()
+    });
+    assert_eq!(limits.timeout, Duration::from_millis(1_500));
+    assert_eq!(limits.max_body, 4096);
+}
+
+#[test]
 fn a_token_from_a_tsa_without_the_purpose_never_proves_a_time() {
     if !forger_available() {
         return;

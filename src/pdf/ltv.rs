@@ -153,10 +153,10 @@ fn certificates_in<S: Source>(doc: &Document<S>) -> Result<Vec<Certificate>> {
 fn fetch(
     cert: &Certificate,
     issuer: &Certificate,
+    limits: HttpLimits,
     ocsp: &mut Vec<Vec<u8>>,
     crls: &mut Vec<Vec<u8>>,
 ) -> Result<()> {
-    let limits = HttpLimits::default();
     let mut last_error = None;
     let try_ocsp = |ocsp: &mut Vec<Vec<u8>>, last_error: &mut Option<Error>| -> Result<bool> {
         for url in cert.ocsp_urls().iter().take(2) {
@@ -236,7 +236,13 @@ pub fn extend_pdf(document: &[u8], options: &ExtendOptions) -> Result<Vec<u8>> {
             if cert.ocsp_no_check() {
                 continue;
             }
-            fetch(cert, issuer, &mut ocsp, &mut crls)?;
+            fetch(
+                cert,
+                issuer,
+                HttpLimits::from(&options.limits),
+                &mut ocsp,
+                &mut crls,
+            )?;
         }
     }
     let with_dss = append_dss(&doc, document, &certs, &crls, &ocsp)?;
@@ -350,7 +356,7 @@ pub fn add_document_timestamp(document: &[u8], tsa_url: &str, limits: &Limits) -
         tsa_url,
         DigestAlgorithm::Sha256,
         &digest,
-        HttpLimits::default(),
+        HttpLimits::from(limits),
     )?;
     laid.fill(document, &token)
 }

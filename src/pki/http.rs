@@ -20,9 +20,15 @@ pub struct HttpLimits {
 
 impl Default for HttpLimits {
     fn default() -> Self {
+        Self::from(&crate::Limits::default())
+    }
+}
+
+impl From<&crate::Limits> for HttpLimits {
+    fn from(limits: &crate::Limits) -> Self {
         HttpLimits {
-            timeout: Duration::from_secs(10),
-            max_body: 16 << 20,
+            timeout: Duration::from_millis(limits.network_timeout_ms),
+            max_body: usize::try_from(limits.max_network_response_bytes).unwrap_or(usize::MAX),
         }
     }
 }
