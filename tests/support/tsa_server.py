@@ -52,26 +52,30 @@ ess_cert_id_alg = sha256
 """)
 
 served = 0
+# Requests may arrive on several threads at once; `openssl ts -reply` also updates the one
+# serial-number file. One request at a time keeps both the file names and the serials apart.
+lock = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         global served
-        served += 1
         length = int(self.headers.get("Content-Length", "0"))
         query = self.rfile.read(min(length, 1 << 20))
-        qpath = os.path.join(work, f"q{served}.tsq")
-        rpath = os.path.join(work, f"r{served}.tsr")
-        with open(qpath, "wb") as f:
-            f.write(query)
-        result = subprocess.run(
-            ["openssl", "ts", "-reply", "-config", config, "-queryfile", qpath,
-             "-signer", os.path.join(pki, f"{tsa}.pem"),
-             "-inkey", os.path.join(pki, f"{tsa}.key.pem"),
-             "-chain", os.path.join(pki, "chain-business.pem"),
-             "-out", rpath],
-            capture_output=True,
-        )
+        with lock:
+            served += 1
+            qpath = os.path.join(work, f"q{served}.tsq")
+            rpath = os.path.join(work, f"r{served}.tsr")
+            with open(qpath, "wb") as f:
+                f.write(query)
+            result = subprocess.run(
+                ["openssl", "ts", "-reply", "-config", config, "-queryfile", qpath,
+                 "-signer", os.path.join(pki, f"{tsa}.pem"),
+                 "-inkey", os.path.join(pki, f"{tsa}.key.pem"),
+                 "-chain", os.path.join(pki, "chain-business.pem"),
+                 "-out", rpath],
+                capture_output=True,
+            )
         if result.returncode != 0:
             self.send_response(500)
             self.end_headers()
