@@ -4,8 +4,9 @@
 //! Verification is most of the work of checking a signed document (three RSA operations per
 //! signature: the signature itself and two certificate links), so the public operation has its
 //! own Montgomery arithmetic on 64-bit limbs rather than the general constant-time big
-//! integers of the `rsa` crate, which are three to four times slower here. Nothing in a public
-//! operation is secret, so the code may branch on data. Signing stays with the `rsa` crate.
+//! integers of the `rsa` crate, which are two to three times slower here (with the key set-up
+//! the crate does on parsing, more). Nothing in a public operation is secret, so the code may
+//! branch on data. Signing is not done here (see `crypto::signer`).
 //!
 //! PKCS#1 v1.5 is checked by building the one valid encoding and comparing, never by parsing
 //! the decrypted block, which is how signature forgeries against lenient parsers arise.
@@ -46,6 +47,7 @@ pub(crate) struct PublicOperation {
     n0_inverse: u64,
     /// Modulus length in bytes (the length of every signature and encoded message).
     len: usize,
+    /// Modulus length in bits.
     bits: usize,
     exponent: u64,
 }
