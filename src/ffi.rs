@@ -547,40 +547,41 @@ pub unsafe extern "C" fn kyso_sign_pdf(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: forwarded caller guarantees.
-        let doc = unsafe { input(doc, doc_len, "doc") }?;
-        // SAFETY: as above.
-        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let signer = signer_from(&opts)?;
-        let mut signed = crate::pdf::sign_pdf(doc, &signer, &pdf_options(&opts)?)?;
-        let level = match opts.level.as_deref() {
-            Some("B-LT") => Some(crate::pdf::LtvLevel::Lt),
-            Some("B-LTA") => Some(crate::pdf::LtvLevel::Lta),
-            _ => None,
-        };
-        if let Some(level) = level {
-            let extend = crate::pdf::ExtendOptions {
-                level,
-                tsa_url: opts.tsa.clone(),
-                crls: opts
-                    .crl
-                    .iter()
-                    .map(|c| load_value(c))
-                    .collect::<Result<_, _>>()?,
-                ocsp: opts
-                    .ocsp
-                    .iter()
-                    .map(|o| load_value(o))
-                    .collect::<Result<_, _>>()?,
-                online: opts.online,
-                ..Default::default()
-            };
-            signed = crate::pdf::extend_pdf(&signed, &extend)?;
-        }
-        write_bytes(out, out_len, &signed)?;
-        Ok(0)
-    })
+    // SAFETY: forwarded caller guarantees (see the function's safety section).
+    unsafe {
+        sign_call(
+            doc,
+            doc_len,
+            options_json,
+            out,
+            out_len,
+            |doc, opts, signer| {
+                let signed = crate::pdf::sign_pdf(doc, signer, &pdf_options(opts)?)?;
+                let level = match opts.level.as_deref() {
+                    Some("B-LT") => crate::pdf::LtvLevel::Lt,
+                    Some("B-LTA") => crate::pdf::LtvLevel::Lta,
+                    _ => return Ok(signed),
+                };
+                let extend = crate::pdf::ExtendOptions {
+                    level,
+                    tsa_url: opts.tsa.clone(),
+                    crls: opts
+                        .crl
+                        .iter()
+                        .map(|c| load_value(c))
+                        .collect::<Result<_, _>>()?,
+                    ocsp: opts
+                        .ocsp
+                        .iter()
+                        .map(|o| load_value(o))
+                        .collect::<Result<_, _>>()?,
+                    online: opts.online,
+                    ..Default::default()
+                };
+                crate::pdf::extend_pdf(&signed, &extend)
+            },
+        )
+    }
 }
 
 /// Signs an XML document (XMLDSig, XAdES, Vietnamese e-invoice profiles).
@@ -595,13 +596,39 @@ pub unsafe extern "C" fn kyso_sign_xml(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
+    // SAFETY: forwarded caller guarantees (see the function's safety section).
+    unsafe {
+        sign_call(
+            doc,
+            doc_len,
+            options_json,
+            out,
+            out_len,
+            |doc, opts, signer| crate::xml::sign_xml(doc, signer, &xml_options(opts)?),
+        )
+    }
+}
+
+/// The shared body of the signing entry points: reads the document and options, opens the
+/// key, runs `sign` and hands the result to the caller.
+///
+/// # Safety
+/// As for `kyso_sign_pdf`.
+unsafe fn sign_call(
+    doc: *const u8,
+    doc_len: usize,
+    options_json: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+    sign: impl FnOnce(&[u8], &SignJson, &KeyFileSigner) -> Result<Vec<u8>, Error>,
+) -> c_int {
     guard(|| {
         // SAFETY: forwarded caller guarantees.
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
         let signer = signer_from(&opts)?;
-        let signed = crate::xml::sign_xml(doc, &signer, &xml_options(&opts)?)?;
+        let signed = sign(doc, &opts, &signer)?;
         write_bytes(out, out_len, &signed)?;
         Ok(0)
     })

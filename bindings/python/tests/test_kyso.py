@@ -120,3 +120,27 @@ def test_a_verifier_reads_its_options_once_and_verifies_many_documents():
     # Without the fixture root the same documents are not trusted.
     untrusted = kyso.Verifier(at=AT, certificates=[str(PKI / "business-ca.pem")])
     assert untrusted.verify(invoice)["status"] == kyso.INDETERMINATE
+
+
+@pytest.fixture
+def tsa_url():
+    """The loopback RFC 3161 server of kyso's tests (answers from `openssl ts -reply`)."""
+    server = subprocess.Popen(
+        ["python3", str(ROOT / "tests" / "support" / "tsa_server.py"), str(PKI)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        yield f"http://127.0.0.1:{server.stdout.readline().strip()}/"
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
+def test_sign_pdf_to_b_lt_through_the_c_abi(tsa_url):
+    signed = kyso.sign_pdf(DOCS / "simple.pdf", key=KEY, signing_time=AT, level="B-LT", tsa=tsa_url,
+                           crl=[str(PKI / "gov-ca.crl"), str(PKI / "root.crl"), str(PKI / "business-ca.crl")])
+    assert b"/DSS" in signed
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], at=AT, revocation="require")
+    assert report["status"] == kyso.PASSED, report
+    sig = report["signatures"][0]
+    assert sig["level"] == "PAdES-B-LT"
+    assert sig["revocation"]["status"] == "good", sig
