@@ -56,6 +56,17 @@ pub enum Error {
     #[error("invalid option: {0}")]
     InvalidOption(String),
 
+    /// A signature's algorithm does not fit the key that is to verify it (an ECDSA signature
+    /// "by" an RSA key, RSA-PSS by an EC key). Such a signature cannot be valid: a verifier
+    /// that meets one is looking at a forgery or a wrong issuer, never at an unsupported case.
+    #[error("{algorithm} cannot be made with a {key} key")]
+    AlgorithmKeyMismatch {
+        /// The signature algorithm the data claims, such as `ecdsa-with-sha256`.
+        algorithm: String,
+        /// The verifying key's type, such as `RSA 4096`.
+        key: String,
+    },
+
     /// A network fetch (OCSP, CRL, time-stamp) failed.
     #[error("network: {0}")]
     Network(String),

@@ -63,6 +63,18 @@ pub fn sub_indication_text(s: SubIndication, lang: Lang) -> &'static str {
         (RevokedNoPoe, Lang::Vi) => {
             "chứng thư số đã bị thu hồi và không chứng minh được thời điểm ký"
         }
+        (RevokedCaNoPoe, Lang::En) => {
+            "a CA certificate of the chain is revoked and the signing time is not proven"
+        }
+        (RevokedCaNoPoe, Lang::Vi) => {
+            "chứng thư số của tổ chức cung cấp dịch vụ trong chuỗi đã bị thu hồi và không chứng minh được thời điểm ký"
+        }
+        (CertificateChainGeneralFailure, Lang::En) => {
+            "the certificate chain is forged or broken (a link does not verify)"
+        }
+        (CertificateChainGeneralFailure, Lang::Vi) => {
+            "chuỗi chứng thư bị giả mạo hoặc hỏng (một liên kết không xác thực được)"
+        }
         (OutOfBoundsNoPoe, Lang::En) => {
             "a certificate has expired and no time-stamp proves the signature is older"
         }

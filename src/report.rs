@@ -64,6 +64,12 @@ pub enum SubIndication {
     Revoked,
     /// The signing certificate is revoked and there is no proof the signature existed before.
     RevokedNoPoe,
+    /// A CA certificate of the path was revoked, and there is no proof the signature existed
+    /// before that.
+    RevokedCaNoPoe,
+    /// A path was found but cannot be trusted as a whole: a link's signature does not verify
+    /// or its algorithm does not fit the issuer's key.
+    CertificateChainGeneralFailure,
     /// The signing certificate is expired and there is no proof the signature existed while
     /// it was valid.
     OutOfBoundsNoPoe,
