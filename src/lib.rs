@@ -62,7 +62,9 @@ pub mod xml;
 
 pub use crypto::{DigestAlgorithm, Hasher};
 pub use error::{Error, Format, Result};
-pub use policy::{Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms};
+pub use policy::{
+    AlgorithmRefusal, Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms,
+};
 pub use report::{Indication, SubIndication, ValidationReport};
 pub use verify::{Detected, detect_format, verify, verify_file};
 pub use xml::{XmlSignOptions, XmlVerifyOptions, sign_xml, verify_xml};

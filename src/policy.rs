@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use crate::crypto::DigestAlgorithm;
+use crate::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
 
 /// What "revocation status unknown" means during verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -87,7 +87,7 @@ impl Default for Limits {
 }
 
 /// What a verifier accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationPolicy {
     /// The time at which certificates are validated; `None` means now.
     pub validation_time: Option<OffsetDateTime>,
@@ -97,6 +97,10 @@ pub struct ValidationPolicy {
     pub online: bool,
     /// How SHA-1 and other weak-but-common algorithms are treated.
     pub weak_algorithms: WeakAlgorithms,
+    /// Smallest RSA modulus accepted in a signature, a certificate path, a CRL, an OCSP
+    /// response or a time-stamp, in bits. 2048 by default; 1024 is refused unless a caller
+    /// lowers this on purpose (it is factorable by a well-funded attacker).
+    pub min_rsa_bits: usize,
     /// Treat a mismatch between the signer's tax code and the seller's tax code in an e-invoice
     /// as a failure instead of a warning.
     pub strict_tax_code: bool,
@@ -104,10 +108,119 @@ pub struct ValidationPolicy {
     pub limits: Limits,
 }
 
+impl Default for ValidationPolicy {
+    fn default() -> Self {
+        ValidationPolicy {
+            validation_time: None,
+            revocation: RevocationMode::default(),
+            online: false,
+            weak_algorithms: WeakAlgorithms::default(),
+            min_rsa_bits: 2048,
+            strict_tax_code: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Why [`ValidationPolicy::check_algorithm`] refused an (algorithm, key) pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlgorithmRefusal {
+    /// The algorithm cannot be made with the key at all (ECDSA "by" an RSA key): whatever
+    /// carries it is forged or names the wrong key. Never a matter of policy.
+    Mismatch {
+        /// The claimed algorithm, such as `ecdsa-with-sha256`.
+        algorithm: String,
+        /// The key, such as `RSA 4096`.
+        key: String,
+    },
+    /// The pair fits but the policy does not accept it (SHA-1 under a strict policy, a short
+    /// RSA key).
+    Policy(String),
+}
+
+impl std::fmt::Display for AlgorithmRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AlgorithmRefusal::Mismatch { algorithm, key } => {
+                write!(f, "{algorithm} cannot be made with a {key} key")
+            }
+            AlgorithmRefusal::Policy(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<AlgorithmRefusal> for crate::Error {
+    fn from(refusal: AlgorithmRefusal) -> Self {
+        match refusal {
+            AlgorithmRefusal::Mismatch { algorithm, key } => {
+                crate::Error::AlgorithmKeyMismatch { algorithm, key }
+            }
+            AlgorithmRefusal::Policy(why) => crate::Error::Unsupported(why),
+        }
+    }
+}
+
 impl ValidationPolicy {
     /// The validation time: the policy's, or now.
     pub fn time(&self) -> OffsetDateTime {
         self.validation_time.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    /// Whether a signature made with `algorithm` by `key` is acceptable: the one place that
+    /// decides it for certificates, CRLs, OCSP responses, time-stamp tokens, CMS signer infos
+    /// and XML signatures.
+    ///
+    /// `Ok(None)` accepts; `Ok(Some(warning))` accepts with a `weak_algorithm` warning (SHA-1
+    /// under [`WeakAlgorithms::Warn`]); `Err` refuses.
+    ///
+    /// ```
+    /// use kyso::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+    /// use kyso::{AlgorithmRefusal, ValidationPolicy};
+    ///
+    /// let policy = ValidationPolicy::default();
+    /// let rsa = KeyKind::Rsa { bits: 4096 };
+    /// let sha256_rsa = SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256);
+    /// assert_eq!(policy.check_algorithm(sha256_rsa, rsa), Ok(None));
+    /// let ecdsa = SignatureAlgorithm { scheme: SignatureScheme::Ecdsa, ..sha256_rsa };
+    /// assert!(matches!(
+    ///     policy.check_algorithm(ecdsa, rsa),
+    ///     Err(AlgorithmRefusal::Mismatch { .. })
+    /// ));
+    /// ```
+    pub fn check_algorithm(
+        &self,
+        algorithm: SignatureAlgorithm,
+        key: KeyKind,
+    ) -> Result<Option<String>, AlgorithmRefusal> {
+        let fits = match (algorithm.scheme, key) {
+            (SignatureScheme::RsaPkcs1v15 | SignatureScheme::RsaPss, KeyKind::Rsa { .. }) => true,
+            (SignatureScheme::Ecdsa, KeyKind::Ec { .. }) => true,
+            _ => false,
+        };
+        if !fits {
+            return Err(AlgorithmRefusal::Mismatch {
+                algorithm: algorithm.name(),
+                key: key.to_string(),
+            });
+        }
+        if let KeyKind::Rsa { bits } = key
+            && bits < self.min_rsa_bits
+        {
+            return Err(AlgorithmRefusal::Policy(format!(
+                "an RSA key of {bits} bits (the policy requires {})",
+                self.min_rsa_bits
+            )));
+        }
+        if algorithm.digest.is_weak() {
+            return match self.weak_algorithms {
+                WeakAlgorithms::Reject => Err(AlgorithmRefusal::Policy(format!(
+                    "{} (SHA-1 is refused by the policy)",
+                    algorithm.name()
+                ))),
+                WeakAlgorithms::Warn => Ok(Some(format!("{} uses SHA-1", algorithm.name()))),
+            };
+        }
+        Ok(None)
     }
 }
 

@@ -84,6 +84,7 @@ const KNOWN_EXTENSIONS: &[&str] = &[
     "2.5.29.17",            // subjectAltName
     "2.5.29.18",            // issuerAltName
     "1.3.6.1.5.5.7.48.1.5", // id-pkix-ocsp-nocheck
+    "2.5.29.30",            // nameConstraints (enforced by the rustls-webpki check of the path)
 ];
 
 /// An X.509 certificate.
@@ -103,6 +104,7 @@ struct Inner {
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     spki_der: Vec<u8>,
+    key_bits: Vec<u8>,
     public_key: std::result::Result<PublicKey, String>,
     signature_algorithm: std::result::Result<SignatureAlgorithm, String>,
     signature: Vec<u8>,
@@ -117,6 +119,8 @@ struct Inner {
     ca_issuer_urls: Vec<String>,
     ocsp_no_check: bool,
     unknown_critical: Vec<String>,
+    name_constraints: bool,
+    defects: Vec<String>,
     sha256: [u8; 32],
 }
 
@@ -168,6 +172,7 @@ impl Certificate {
             not_before: cert.validity().not_before.to_datetime(),
             not_after: cert.validity().not_after.to_datetime(),
             spki_der,
+            key_bits: cert.public_key().subject_public_key.data.to_vec(),
             public_key,
             signature_algorithm,
             signature: cert.signature_value.data.to_vec(),
@@ -182,6 +187,8 @@ impl Certificate {
             ca_issuer_urls: Vec::new(),
             ocsp_no_check: false,
             unknown_critical: Vec::new(),
+            name_constraints: false,
+            defects: issuance_defects(&cert),
             sha256: [0; 32],
         };
         inner.identity = Identity::from_name(&inner.subject);
@@ -264,6 +271,15 @@ impl Certificate {
             if oid == "1.3.6.1.5.5.7.48.1.5" {
                 inner.ocsp_no_check = true;
             }
+            if oid == "2.5.29.30" {
+                inner.name_constraints = true;
+            }
+            // RFC 5280 §4.2.2.1: conforming CAs mark authorityInfoAccess non-critical.
+            if oid == "1.3.6.1.5.5.7.1.1" && ext.critical {
+                inner
+                    .defects
+                    .push("a critical authorityInfoAccess extension".into());
+            }
         }
         Ok(Certificate(Arc::new(inner)))
     }
@@ -332,6 +348,10 @@ impl Certificate {
     pub fn spki_der(&self) -> &[u8] {
         &self.0.spki_der
     }
+    /// The subjectPublicKey BIT STRING's bytes (what OCSP CertIDs hash).
+    pub fn public_key_bits(&self) -> &[u8] {
+        &self.0.key_bits
+    }
     /// The public key, or why it cannot be used.
     pub fn public_key(&self) -> Result<&PublicKey> {
         self.0
@@ -398,6 +418,17 @@ impl Certificate {
     pub fn ocsp_no_check(&self) -> bool {
         self.0.ocsp_no_check
     }
+    /// Whether the certificate carries nameConstraints.
+    pub fn has_name_constraints(&self) -> bool {
+        self.0.name_constraints
+    }
+    /// What makes this certificate unacceptable anywhere in a path but as a trust anchor
+    /// (whose content is trusted as given): not version 3, a signature algorithm that differs
+    /// from the one inside the signed part, a negative or oversized serial number, an
+    /// extension present twice, a critical authorityInfoAccess. Empty for a sound certificate.
+    pub fn issuance_defects(&self) -> &[String] {
+        &self.0.defects
+    }
     /// Critical extensions kyso does not understand.
     pub fn unknown_critical_extensions(&self) -> &[String] {
         &self.0.unknown_critical
@@ -442,6 +473,37 @@ impl PartialEq for Certificate {
     }
 }
 impl Eq for Certificate {}
+
+/// Defects of a certificate as an issued certificate; see [`Certificate::issuance_defects`].
+fn issuance_defects(cert: &x509_parser::certificate::X509Certificate<'_>) -> Vec<String> {
+    let mut defects = Vec::new();
+    // Extensions, and so keyUsage and basicConstraints, exist only in version 3.
+    if cert.version() != x509_parser::x509::X509Version::V3 {
+        defects.push(format!(
+            "version {} (only version 3 is accepted)",
+            cert.version().0 + 1
+        ));
+    }
+    // RFC 5280 §4.1.1.2: the signature algorithm outside must be the one signed inside, or
+    // an attacker can change what the verifier believes the issuer signed with.
+    let (inner, outer) = (&cert.tbs_certificate.signature, &cert.signature_algorithm);
+    if inner.algorithm != outer.algorithm
+        || inner.parameters.as_ref().map(any_der) != outer.parameters.as_ref().map(any_der)
+    {
+        defects.push("a signature algorithm that differs from the one it signed".into());
+    }
+    // RFC 5280 §4.1.2.2: a positive integer of at most 20 octets.
+    let serial = cert.raw_serial();
+    if serial.first().is_none_or(|&b| b & 0x80 != 0) {
+        defects.push("a negative or empty serial number".into());
+    } else if serial.len() > 21 || (serial.len() == 21 && serial[0] != 0) {
+        defects.push("a serial number longer than 20 octets".into());
+    }
+    if cert.tbs_certificate.extensions_map().is_err() {
+        defects.push("an extension present twice".into());
+    }
+    defects
+}
 
 /// RFC 3339 text of a time (UTC, `Z`).
 pub fn rfc3339(t: OffsetDateTime) -> String {

@@ -20,6 +20,7 @@ mod signing;
 mod trust;
 mod tsp;
 mod verified;
+mod webpki_check;
 
 pub use path::{PathFailure, PathValidation, Usage, check_usage, validate_path};
 pub use signing::check_signing_certificate;

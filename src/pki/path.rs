@@ -1,12 +1,12 @@
-//! Certification path building and validation (RFC 5280 §6, simplified to what document
-//! signing needs: no policy processing, no name constraints).
+//! Certification path building and validation (RFC 5280 §6, as document signing needs it: no
+//! certificate-policy processing; name constraints through rustls-webpki).
 
 use time::OffsetDateTime;
 
 use super::certificate::eku;
 use super::{Certificate, TrustStore};
-use crate::crypto::{DigestAlgorithm, KeyKind};
-use crate::policy::{ValidationPolicy, WeakAlgorithms};
+use crate::crypto::KeyKind;
+use crate::policy::{AlgorithmRefusal, ValidationPolicy};
 use crate::report::SubIndication;
 
 /// What the end-entity certificate must be good for.
@@ -62,7 +62,15 @@ const MAX_SIGNATURE_CHECKS: usize = 256;
 ///
 /// Issuer candidates come from the trust store and `extra` (certificates that came with the
 /// document or from the caller); they are matched by name and key identifiers, and several
-/// are tried. A candidate is an issuer only if its key verifies the certificate.
+/// are tried. A candidate is an issuer only when its key verifies the certificate's signature
+/// (`Ok(true)`, with an algorithm that fits the key): an error of any kind ends that
+/// candidate. An anchored path is then checked whole: every algorithm and key under the
+/// policy, every certificate's structure, every validity window, the end entity's purpose,
+/// and, for an end entity, rustls-webpki's reading of the same path.
+///
+/// When no path holds, the failure of the most complete path is reported; when no candidate
+/// issuer verified, the reason the nearest one was refused (a forged link names the
+/// certificate and the issuer it claims).
 pub fn validate_path(
     leaf: &Certificate,
     extra: &[Certificate],
@@ -74,13 +82,15 @@ pub fn validate_path(
     let mut search = Search {
         extra,
         trust,
+        policy,
         max_len: policy.limits.max_chain_length.max(1) as usize,
         checks: 0,
+        refused_link: None,
     };
     let mut path = vec![leaf.clone()];
     let mut found = None;
     search.build(&mut path, &mut |chain| {
-        let outcome = check_path(chain, at, usage, policy);
+        let outcome = check_path(chain, at, usage, policy, trust);
         let ok = outcome.result.is_ok();
         if ok || found.is_none() {
             found = Some(outcome);
@@ -89,13 +99,13 @@ pub fn validate_path(
     });
     found.unwrap_or_else(|| PathValidation {
         chain: Vec::new(),
-        result: Err(PathFailure {
+        result: Err(search.refused_link.take().unwrap_or_else(|| PathFailure {
             sub_indication: SubIndication::NoCertificateChainFound,
             message: format!(
                 "no path from {} to a trusted root",
                 leaf.subject().to_rfc4514()
             ),
-        }),
+        })),
         warnings: Vec::new(),
     })
 }
@@ -103,8 +113,11 @@ pub fn validate_path(
 struct Search<'a> {
     extra: &'a [Certificate],
     trust: &'a TrustStore,
+    policy: &'a ValidationPolicy,
     max_len: usize,
     checks: usize,
+    /// Why the first candidate issuer that matched by name was refused.
+    refused_link: Option<PathFailure>,
 }
 
 impl Search<'_> {
@@ -118,11 +131,8 @@ impl Search<'_> {
             return false;
         };
         if self.trust.is_trusted(&current) {
-            if accept(path) {
-                return true;
-            }
             // A trusted certificate ends the path; do not look above it.
-            return false;
+            return accept(path);
         }
         if path.len() >= self.max_len {
             return false;
@@ -137,7 +147,13 @@ impl Search<'_> {
                 (Some(aki), Some(ski)) => aki == ski,
                 _ => true,
             })
-            .filter(|c| !path.contains(c))
+            // A certificate whose key and name are already in the path would loop (RFC 4158
+            // §5.2), whatever its other bytes.
+            .filter(|c| {
+                !path
+                    .iter()
+                    .any(|p| p.spki_der() == c.spki_der() && p.subject().der() == c.subject().der())
+            })
             .collect();
         // Anchors first, then the rest in the order given.
         candidates.sort_by_key(|c| !self.trust.is_trusted(c));
@@ -147,14 +163,8 @@ impl Search<'_> {
                 return false;
             }
             self.checks += 1;
-            // An unsupported algorithm keeps the candidate: the path then fails on crypto
-            // constraints, which says more than "no chain".
-            if matches!(
-                self.trust
-                    .verified_links()
-                    .is_signed_by(&current, candidate),
-                Ok(false)
-            ) {
+            if let Err(refusal) = self.link(&current, candidate) {
+                self.refused_link.get_or_insert(refusal);
                 continue;
             }
             path.push(candidate.clone());
@@ -165,6 +175,58 @@ impl Search<'_> {
         }
         false
     }
+
+    /// Whether `issuer` issued `subject`: its key verifies the signature, with an algorithm
+    /// that fits the key. Whether the policy accepts the algorithm is judged on the whole
+    /// path, so that the report names it.
+    fn link(&self, subject: &Certificate, issuer: &Certificate) -> Result<(), PathFailure> {
+        let refused = |sub_indication, why: String| PathFailure {
+            sub_indication,
+            message: format!(
+                "{} names {} as its issuer, but {why}",
+                name(subject),
+                name(issuer)
+            ),
+        };
+        let algorithm = subject.signature_algorithm().map_err(|e| {
+            refused(
+                SubIndication::CryptoConstraintsFailure,
+                format!("its signature cannot be checked: {e}"),
+            )
+        })?;
+        let key = issuer.public_key().map_err(|e| {
+            refused(
+                SubIndication::CryptoConstraintsFailure,
+                format!("the issuer's key cannot be used: {e}"),
+            )
+        })?;
+        if let Err(mismatch @ AlgorithmRefusal::Mismatch { .. }) =
+            self.policy.check_algorithm(algorithm, key.kind())
+        {
+            return Err(refused(
+                SubIndication::CertificateChainGeneralFailure,
+                format!("it was not issued by that key: {mismatch}"),
+            ));
+        }
+        match self.trust.verified_signatures().verify(
+            issuer.spki_der(),
+            key,
+            algorithm,
+            subject.tbs_der(),
+            subject.signature(),
+        ) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(refused(
+                SubIndication::CertificateChainGeneralFailure,
+                "the signature does not verify with the issuer's key: it was not issued by it"
+                    .into(),
+            )),
+            Err(e) => Err(refused(
+                SubIndication::CertificateChainGeneralFailure,
+                format!("the signature cannot be verified with the issuer's key: {e}"),
+            )),
+        }
+    }
 }
 
 fn fail(sub: SubIndication, message: String) -> Result<(), PathFailure> {
@@ -174,17 +236,20 @@ fn fail(sub: SubIndication, message: String) -> Result<(), PathFailure> {
     })
 }
 
-/// Checks an anchored path: algorithms, then structure, then time.
+/// Checks an anchored path: algorithms, then structure, then time, then, for an end entity,
+/// rustls-webpki's reading of the same path.
 fn check_path(
     chain: &[Certificate],
     at: OffsetDateTime,
     usage: Usage,
     policy: &ValidationPolicy,
+    trust: &TrustStore,
 ) -> PathValidation {
     let mut warnings = Vec::new();
     let result = check_algorithms(chain, policy, &mut warnings)
         .and_then(|()| check_structure(chain, usage))
-        .and_then(|()| check_time(chain, at));
+        .and_then(|()| check_time(chain, at))
+        .and_then(|()| check_name_constraints(chain, at, trust));
     PathValidation {
         chain: chain.to_vec(),
         result,
@@ -196,64 +261,90 @@ fn name(c: &Certificate) -> String {
     c.subject().to_rfc4514()
 }
 
+/// Every key of the path, and every signature but the anchor's own, under the one algorithm
+/// policy.
 fn check_algorithms(
     chain: &[Certificate],
     policy: &ValidationPolicy,
     warnings: &mut Vec<String>,
 ) -> Result<(), PathFailure> {
     for (i, cert) in chain.iter().enumerate() {
-        let is_anchor = i + 1 == chain.len();
-        // The anchor's own signature is not part of the path (it is trusted as given).
-        if !is_anchor {
-            match cert.signature_algorithm() {
-                Err(e) => {
-                    return fail(
-                        SubIndication::CryptoConstraintsFailure,
-                        format!("{}: {e}", name(cert)),
-                    );
-                }
-                Ok(alg) if alg.digest == DigestAlgorithm::Sha1 => {
-                    if policy.weak_algorithms == WeakAlgorithms::Reject {
-                        return fail(
-                            SubIndication::CryptoConstraintsFailure,
-                            format!("{}: signed with SHA-1", name(cert)),
-                        );
-                    }
-                    warnings.push(format!(
-                        "weak_algorithm: {} is signed with SHA-1",
-                        name(cert)
-                    ));
-                }
-                Ok(_) => {}
-            }
-        }
-        match cert.key_kind() {
+        let key = match cert.key_kind() {
+            Some(k) => k,
             None => {
                 return fail(
                     SubIndication::CryptoConstraintsFailure,
                     format!("{}: unsupported public key", name(cert)),
                 );
             }
-            Some(KeyKind::Rsa { bits }) if bits < 1024 => {
+        };
+        if let KeyKind::Rsa { bits } = key
+            && bits < policy.min_rsa_bits
+        {
+            return fail(
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "{}: an RSA key of {bits} bits (the policy requires {})",
+                    name(cert),
+                    policy.min_rsa_bits
+                ),
+            );
+        }
+        // The anchor's own signature is not part of the path (it is trusted as given).
+        let Some(issuer) = chain.get(i + 1) else {
+            continue;
+        };
+        let (Ok(algorithm), Some(issuer_key)) = (cert.signature_algorithm(), issuer.key_kind())
+        else {
+            return fail(
+                SubIndication::CryptoConstraintsFailure,
+                format!("{}: its signature algorithm is not supported", name(cert)),
+            );
+        };
+        match policy.check_algorithm(algorithm, issuer_key) {
+            Ok(None) => {}
+            Ok(Some(weak)) => warnings.push(format!("weak_algorithm: {}: {weak}", name(cert))),
+            Err(refusal @ AlgorithmRefusal::Mismatch { .. }) => {
                 return fail(
-                    SubIndication::CryptoConstraintsFailure,
-                    format!("{}: RSA key of {bits} bits", name(cert)),
+                    SubIndication::CertificateChainGeneralFailure,
+                    format!("{}: {refusal}", name(cert)),
                 );
             }
-            Some(KeyKind::Rsa { bits }) if bits < 2048 => {
-                if policy.weak_algorithms == WeakAlgorithms::Reject {
-                    return fail(
-                        SubIndication::CryptoConstraintsFailure,
-                        format!("{}: RSA key of {bits} bits", name(cert)),
-                    );
-                }
-                warnings.push(format!(
-                    "weak_algorithm: {} has an RSA key of {bits} bits",
-                    name(cert)
-                ));
+            Err(refusal) => {
+                return fail(
+                    SubIndication::CryptoConstraintsFailure,
+                    format!("{}: {refusal}", name(cert)),
+                );
             }
-            Some(_) => {}
         }
+    }
+    Ok(())
+}
+
+/// Name constraints are enforced by rustls-webpki, which validates end entities only. A CA
+/// certificate as the target of a path with name constraints is refused rather than accepted
+/// unchecked.
+fn check_name_constraints(
+    chain: &[Certificate],
+    at: OffsetDateTime,
+    trust: &TrustStore,
+) -> Result<(), PathFailure> {
+    let Some(leaf) = chain.first() else {
+        return Ok(());
+    };
+    if !leaf.is_ca() {
+        return super::webpki_check::check(chain, at, trust.verified_signatures());
+    }
+    if let Some(constrained) = chain.iter().skip(1).find(|c| c.has_name_constraints()) {
+        return fail(
+            SubIndication::ChainConstraintsFailure,
+            format!(
+                "{} is a CA certificate under the name constraints of {}, which kyso checks \
+                 for end-entity certificates only",
+                name(leaf),
+                name(constrained)
+            ),
+        );
     }
     Ok(())
 }
@@ -266,7 +357,31 @@ fn check_structure(chain: &[Certificate], usage: Usage) -> Result<(), PathFailur
                 format!("{}: unknown critical extension {oid}", name(cert)),
             );
         }
+        let is_anchor = i + 1 == chain.len();
+        if !is_anchor && let Some(defect) = cert.issuance_defects().first() {
+            return fail(
+                SubIndication::ChainConstraintsFailure,
+                format!("{} has {defect}", name(cert)),
+            );
+        }
         if i == 0 {
+            // keyCertSign belongs to CAs (RFC 5280 §4.2.1.3), and a CA certificate does not
+            // sign documents or time-stamps.
+            if !cert.is_ca() && cert.key_usage().is_some_and(|ku| ku.key_cert_sign) {
+                return fail(
+                    SubIndication::ChainConstraintsFailure,
+                    format!(
+                        "{}: keyUsage keyCertSign without basicConstraints cA",
+                        name(cert)
+                    ),
+                );
+            }
+            if cert.is_ca() && matches!(usage, Usage::DocumentSigning | Usage::TimeStamping) {
+                return fail(
+                    SubIndication::ChainConstraintsFailure,
+                    format!("{} is a CA certificate, not a signer's", name(cert)),
+                );
+            }
             continue;
         }
         // Every issuer in the path must be a CA allowed to sign certificates.
