@@ -180,6 +180,21 @@ pub struct RevocationReport {
     pub source: Option<String>,
 }
 
+/// Revocation status of one certificate of a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainRevocationReport {
+    /// The certificate's subject (RFC 4514).
+    pub subject: String,
+    /// `good`, `revoked` or `unknown`.
+    pub status: RevocationStatus,
+    /// Where the answer came from (`ocsp:embedded`, `crl:supplied`, …), if anywhere.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+    /// When it was revoked, if it was (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub revoked_at: Option<String>,
+}
+
 /// Revocation status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -226,6 +241,10 @@ pub struct SignatureReport {
     pub chain: Vec<String>,
     /// Revocation status of the signer.
     pub revocation: Option<RevocationReport>,
+    /// Revocation status of every certificate of the validated chain but the trust anchor,
+    /// signer first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub chain_revocation: Vec<ChainRevocationReport>,
     /// PDF only: what the signature covers.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub coverage: Option<Coverage>,
@@ -257,6 +276,7 @@ impl SignatureReport {
             signature_algorithm: None,
             chain: Vec::new(),
             revocation: None,
+            chain_revocation: Vec::new(),
             coverage: None,
             modifications_after: None,
             signed_references: Vec::new(),

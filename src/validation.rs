@@ -18,7 +18,8 @@ use crate::pki::{
 };
 use crate::policy::{RevocationMode, ValidationPolicy};
 use crate::report::{
-    Indication, RevocationReport, RevocationStatus, SignatureReport, SubIndication,
+    ChainRevocationReport, Indication, RevocationReport, RevocationStatus, SignatureReport,
+    SubIndication,
 };
 
 /// What the caller brings to verification: trust anchors, policy, and revocation data and
@@ -166,7 +167,19 @@ pub fn validate_signer(
     check_revocation(evidence, options, &path, reference_time, report);
 }
 
-/// Revocation of the signer (the CAs are covered by their own CRLs when supplied).
+/// One certificate's revocation status, as found.
+struct Status {
+    status: RevocationStatus,
+    source: String,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+/// Revocation of every certificate of the path but the trust anchor: the signer and each CA,
+/// from OCSP answers and CRLs that are embedded, supplied or fetched online.
+///
+/// A revoked signer or CA fails the signature unless a proof of existence predates the
+/// revocation; an unknown status is INDETERMINATE under [`RevocationMode::Require`] and a
+/// warning naming the certificate otherwise.
 fn check_revocation(
     evidence: &Evidence<'_>,
     options: &VerifyOptions,
@@ -181,39 +194,138 @@ fn check_revocation(
     // one (long-term files carry the answers of that time), otherwise the validation time.
     // A replayed old answer whose validity ended before then says nothing.
     let at = evidence.proof_of_existence.unwrap_or(reference_time);
+    let mut unknown = Vec::new();
+    for (i, pair) in path.chain.windows(2).enumerate() {
+        let (cert, issuer) = (&pair[0], &pair[1]);
+        let found = certificate_status(cert, issuer, at, evidence, options, report);
+        report.chain_revocation.push(ChainRevocationReport {
+            subject: cert.subject().to_rfc4514(),
+            status: found
+                .as_ref()
+                .map_or(RevocationStatus::Unknown, |s| s.status),
+            source: found.as_ref().map(|s| s.source.clone()),
+            revoked_at: found.as_ref().and_then(|s| s.revoked_at).map(rfc3339),
+        });
+        if i == 0 {
+            report.revocation = Some(RevocationReport {
+                status: found
+                    .as_ref()
+                    .map_or(RevocationStatus::Unknown, |s| s.status),
+                source: found.as_ref().map(|s| s.source.clone()),
+            });
+        }
+        match found {
+            Some(Status {
+                status: RevocationStatus::Revoked,
+                revoked_at,
+                ..
+            }) => {
+                let revoked_at = revoked_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let what = if i == 0 {
+                    "the signing certificate".to_owned()
+                } else {
+                    format!("the CA certificate {}", cert.subject().to_rfc4514())
+                };
+                match evidence.proof_of_existence {
+                    Some(poe) if poe < revoked_at => report.warnings.push(format!(
+                        "revoked_after_signing: {what} was revoked on {}, after the proven signing time",
+                        rfc3339(revoked_at)
+                    )),
+                    Some(_) => report.fail(
+                        Indication::TotalFailed,
+                        SubIndication::Revoked,
+                        format!("{what} was revoked on {}", rfc3339(revoked_at)),
+                    ),
+                    None => report.fail(
+                        Indication::Indeterminate,
+                        if i == 0 {
+                            SubIndication::RevokedNoPoe
+                        } else {
+                            SubIndication::RevokedCaNoPoe
+                        },
+                        format!(
+                            "{what} was revoked on {} and nothing proves the signature is older",
+                            rfc3339(revoked_at)
+                        ),
+                    ),
+                }
+            }
+            Some(_) => {}
+            None => unknown.push(cert.subject().to_rfc4514()),
+        }
+    }
+    if unknown.is_empty() {
+        return;
+    }
+    if options.policy.revocation == RevocationMode::Require {
+        report.fail(
+            Indication::Indeterminate,
+            SubIndication::TryLater,
+            format!(
+                "revocation status is required but unknown for {}",
+                unknown.join("; ")
+            ),
+        );
+    } else {
+        for subject in unknown {
+            report.warnings.push(format!(
+                "revocation_unknown: no CRL or OCSP answer for {subject}"
+            ));
+        }
+    }
+}
+
+/// What the available OCSP answers and CRLs say about `cert`, issued by `issuer`, at `at`.
+fn certificate_status(
+    cert: &Certificate,
+    issuer: &Certificate,
+    at: OffsetDateTime,
+    evidence: &Evidence<'_>,
+    options: &VerifyOptions,
+    report: &mut SignatureReport,
+) -> Option<Status> {
     let fresh = |this_update: OffsetDateTime, next_update: Option<OffsetDateTime>| match next_update
     {
         Some(n) => at <= n,
         None => at <= this_update + time::Duration::days(7),
     };
-    let Some(issuer) = path.chain.get(1) else {
-        // A trusted self-signed signer has no issuer to ask.
-        return;
-    };
-    let signer = evidence.signer;
     let mut fetched_ocsp = Vec::new();
     let mut fetched_crls = Vec::new();
     if options.policy.online {
         fetch_online(
             &options.fetch_cache,
             HttpLimits::from(&options.policy.limits),
-            signer,
+            cert,
             issuer,
             &mut fetched_ocsp,
             &mut fetched_crls,
             report,
         );
     }
+    let crls: Vec<(&Crl, &str)> = evidence
+        .crls
+        .iter()
+        .map(|c| (c, "embedded"))
+        .chain(options.crls.iter().map(|c| (c, "supplied")))
+        .chain(fetched_crls.iter().map(|c| (c, "online")))
+        .filter(|(crl, source)| crl_speaks_for(crl, issuer, &options.policy, source, report))
+        .collect();
     let ocsp_sources = evidence
         .ocsp
         .iter()
         .map(|o| (o, "embedded"))
         .chain(options.ocsp.iter().map(|o| (o, "supplied")))
         .chain(fetched_ocsp.iter().map(|o| (o, "online")));
-    let mut status: Option<(RevocationStatus, String, Option<OffsetDateTime>)> = None;
+    let mut status: Option<Status> = None;
     for (resp, source) in ocsp_sources {
-        match resp.answer_for(signer, issuer) {
+        match resp.answer_for(cert, issuer) {
             Ok(Some(answer)) => {
+                if let Err(why) = responder_authorised(&answer, issuer, &crls, &options.policy) {
+                    report
+                        .warnings
+                        .push(format!("ocsp_ignored: a {source} OCSP answer: {why}"));
+                    continue;
+                }
                 let s = match answer.status {
                     OcspStatus::Good if !fresh(answer.this_update, answer.next_update) => {
                         report.warnings.push(format!(
@@ -223,18 +335,22 @@ fn check_revocation(
                         ));
                         continue;
                     }
-                    OcspStatus::Good => (RevocationStatus::Good, format!("ocsp:{source}"), None),
-                    OcspStatus::Revoked { time, .. } => (
-                        RevocationStatus::Revoked,
-                        format!("ocsp:{source}"),
-                        Some(time),
-                    ),
+                    OcspStatus::Good => Status {
+                        status: RevocationStatus::Good,
+                        source: format!("ocsp:{source}"),
+                        revoked_at: None,
+                    },
+                    OcspStatus::Revoked { time, .. } => Status {
+                        status: RevocationStatus::Revoked,
+                        source: format!("ocsp:{source}"),
+                        revoked_at: Some(time),
+                    },
                     OcspStatus::Unknown => continue,
                 };
                 // A revoked answer wins over a good one.
                 if status
                     .as_ref()
-                    .is_none_or(|(st, _, _)| *st != RevocationStatus::Revoked)
+                    .is_none_or(|st| st.status != RevocationStatus::Revoked)
                 {
                     status = Some(s);
                 }
@@ -243,80 +359,103 @@ fn check_revocation(
             Err(e) => report.warnings.push(format!("ocsp_ignored: {e}")),
         }
     }
-    let crl_sources = evidence
-        .crls
-        .iter()
-        .map(|c| (c, "embedded"))
-        .chain(options.crls.iter().map(|c| (c, "supplied")))
-        .chain(fetched_crls.iter().map(|c| (c, "online")));
-    for (crl, source) in crl_sources {
-        if !matches!(crl.is_signed_by(issuer), Ok(true)) {
-            continue;
-        }
-        match crl.lookup(signer) {
+    for (crl, source) in crls {
+        match crl.lookup(cert) {
             Some(entry) => {
-                status = Some((
-                    RevocationStatus::Revoked,
-                    format!("crl:{source}"),
-                    Some(entry.revocation_time),
-                ));
+                status = Some(Status {
+                    status: RevocationStatus::Revoked,
+                    source: format!("crl:{source}"),
+                    revoked_at: Some(entry.revocation_time),
+                });
             }
             None if status.is_none() && fresh(crl.this_update(), crl.next_update()) => {
-                status = Some((RevocationStatus::Good, format!("crl:{source}"), None));
+                status = Some(Status {
+                    status: RevocationStatus::Good,
+                    source: format!("crl:{source}"),
+                    revoked_at: None,
+                });
             }
             None => {}
         }
     }
-    match status {
-        Some((RevocationStatus::Revoked, source, Some(revoked_at))) => {
-            report.revocation = Some(RevocationReport {
-                status: RevocationStatus::Revoked,
-                source: Some(source),
-            });
-            match evidence.proof_of_existence {
-                Some(poe) if poe < revoked_at => report.warnings.push(format!(
-                    "revoked_after_signing: revoked on {}, after the proven signing time",
-                    rfc3339(revoked_at)
-                )),
-                Some(_) => report.fail(
-                    Indication::TotalFailed,
-                    SubIndication::Revoked,
-                    format!("the signing certificate was revoked on {}", rfc3339(revoked_at)),
-                ),
-                None => report.fail(
-                    Indication::Indeterminate,
-                    SubIndication::RevokedNoPoe,
-                    format!(
-                        "the signing certificate was revoked on {} and nothing proves the signature is older",
-                        rfc3339(revoked_at)
-                    ),
-                ),
-            }
-        }
-        Some((st, source, _)) => {
-            report.revocation = Some(RevocationReport {
-                status: st,
-                source: Some(source),
-            });
-        }
-        None => {
-            report.revocation = Some(RevocationReport {
-                status: RevocationStatus::Unknown,
-                source: None,
-            });
-            if options.policy.revocation == RevocationMode::Require {
-                report.fail(
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    "revocation status is required but unknown",
-                );
-            } else {
-                report
-                    .warnings
-                    .push("revocation_unknown: no CRL or OCSP answer for the signer".into());
-            }
-        }
+    status
+}
+
+/// Whether `crl` is `issuer`'s, signed with an algorithm the policy accepts, by a key whose
+/// keyUsage allows CRL signing (RFC 5280 §6.3.3 (f)).
+fn crl_speaks_for(
+    crl: &Crl,
+    issuer: &Certificate,
+    policy: &crate::ValidationPolicy,
+    source: &str,
+    report: &mut SignatureReport,
+) -> bool {
+    if crl.issuer().der() != issuer.subject().der() {
+        return false;
     }
+    if issuer.key_usage().is_some_and(|ku| !ku.crl_sign) {
+        report.warnings.push(format!(
+            "crl_ignored: a {source} CRL of {}, whose keyUsage does not allow cRLSign",
+            issuer.subject().to_rfc4514()
+        ));
+        return false;
+    }
+    let refused = match (crl.signature_algorithm(), issuer.key_kind()) {
+        (Ok(algorithm), Some(key)) => policy.check_algorithm(algorithm, key).err(),
+        _ => None,
+    };
+    if let Some(refusal) = refused {
+        report.warnings.push(format!(
+            "crl_ignored: a {source} CRL of {}: {refusal}",
+            issuer.subject().to_rfc4514()
+        ));
+        return false;
+    }
+    matches!(crl.is_signed_by(issuer), Ok(true))
+}
+
+/// RFC 6960 §4.2.2.2: the CA itself answers, or a certificate it issued directly for
+/// id-kp-OCSPSigning (checked by [`OcspResponse::answer_for`]) that was valid when the
+/// answer was produced and, unless it carries id-pkix-ocsp-nocheck, is not revoked on the
+/// CA's CRLs. The answer's algorithm must pass the policy either way.
+fn responder_authorised(
+    answer: &crate::pki::OcspAnswer,
+    issuer: &Certificate,
+    crls: &[(&Crl, &str)],
+    policy: &crate::ValidationPolicy,
+) -> Result<(), String> {
+    let responder = &answer.responder;
+    let key = responder
+        .key_kind()
+        .ok_or_else(|| "the responder's key is not supported".to_owned())?;
+    policy
+        .check_algorithm(answer.algorithm, key)
+        .map_err(|refusal| format!("its signature: {refusal}"))?;
+    if responder == issuer {
+        return Ok(());
+    }
+    let name = responder.subject().to_rfc4514();
+    if !responder.is_valid_at(answer.produced_at) {
+        return Err(format!(
+            "the responder {name} was not valid when the answer was produced ({})",
+            rfc3339(answer.produced_at)
+        ));
+    }
+    if let (Ok(algorithm), Some(issuer_key)) = (responder.signature_algorithm(), issuer.key_kind())
+    {
+        policy
+            .check_algorithm(algorithm, issuer_key)
+            .map_err(|refusal| format!("the responder {name}: {refusal}"))?;
+    }
+    if !responder.ocsp_no_check()
+        && let Some(entry) = crls.iter().find_map(|(crl, _)| crl.lookup(responder))
+    {
+        return Err(format!(
+            "the responder {name} was revoked on {}",
+            rfc3339(entry.revocation_time)
+        ));
+    }
+    Ok(())
 }
 
 fn fetch_online(

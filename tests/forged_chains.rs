@@ -48,8 +48,17 @@ fn trusting(anchor: Certificate) -> TrustStore {
 }
 
 fn assert_forgery_refused(leaf: &Certificate, extra: &[Certificate], trust: &TrustStore) {
-    let v = validate_path(leaf, extra, trust, test_time(), Usage::DocumentSigning, &policy());
-    let failure = v.result.expect_err("a forged certificate must not validate");
+    let v = validate_path(
+        leaf,
+        extra,
+        trust,
+        test_time(),
+        Usage::DocumentSigning,
+        &policy(),
+    );
+    let failure = v
+        .result
+        .expect_err("a forged certificate must not validate");
     assert_eq!(
         failure.sub_indication,
         SubIndication::CertificateChainGeneralFailure,
@@ -79,14 +88,20 @@ fn the_forgery_one_level_up_breaks_the_path_too() {
         Usage::DocumentSigning,
         &policy(),
     );
-    let failure = v.result.expect_err("a path through a forged CA must not validate");
+    let failure = v
+        .result
+        .expect_err("a path through a forged CA must not validate");
     assert_eq!(
         failure.sub_indication,
         SubIndication::CertificateChainGeneralFailure,
         "{}",
         failure.message
     );
-    assert!(failure.message.contains("Government CA TEST"), "{}", failure.message);
+    assert!(
+        failure.message.contains("Government CA TEST"),
+        "{}",
+        failure.message
+    );
 }
 
 #[test]
@@ -99,7 +114,14 @@ fn an_rsa_signature_under_an_ec_root_is_no_link() {
 fn the_genuine_ec_root_still_anchors_its_own_certificates() {
     // The other side of the same rule: an EC issuer's key verifies what it really signed.
     let root = forged("ec-root");
-    let v = validate_path(&root, &[], &trusting(root.clone()), test_time(), Usage::Any, &policy());
+    let v = validate_path(
+        &root,
+        &[],
+        &trusting(root.clone()),
+        test_time(),
+        Usage::Any,
+        &policy(),
+    );
     assert!(v.result.is_ok(), "{:?}", v.result);
 }
 
@@ -146,8 +168,14 @@ fn a_pdf_signed_with_the_forged_g2_leaf_is_not_valid_with_default_options() {
         ..PdfSignOptions::default()
     };
     let signed = sign_pdf(&read_fixture("docs/simple.pdf"), &signer, &options).expect("sign");
-    let report = kyso::verify(&signed, &VerifyOptions { policy: policy(), ..Default::default() })
-        .expect("verify");
+    let report = kyso::verify(
+        &signed,
+        &VerifyOptions {
+            policy: policy(),
+            ..Default::default()
+        },
+    )
+    .expect("verify");
     assert_not_passed(&report);
 
     // And through the command line, with no options at all but the time.
@@ -175,8 +203,14 @@ fn an_xml_invoice_signed_with_the_forged_g2_leaf_is_not_valid() {
         ..XmlSignOptions::default()
     };
     let signed = sign_xml(&read_fixture("docs/generic.xml"), &signer, &options).expect("sign");
-    let report = kyso::verify(&signed, &VerifyOptions { policy: policy(), ..Default::default() })
-        .expect("verify");
+    let report = kyso::verify(
+        &signed,
+        &VerifyOptions {
+            policy: policy(),
+            ..Default::default()
+        },
+    )
+    .expect("verify");
     assert_not_passed(&report);
 }
 
@@ -253,7 +287,12 @@ fn a_certificate_whose_inner_and_outer_algorithms_differ_is_refused() {
         Usage::DocumentSigning,
         &policy(),
     );
-    let failure = v.result.expect_err("an inner/outer mismatch must not validate");
-    assert_eq!(failure.sub_indication, SubIndication::ChainConstraintsFailure);
+    let failure = v
+        .result
+        .expect_err("an inner/outer mismatch must not validate");
+    assert_eq!(
+        failure.sub_indication,
+        SubIndication::ChainConstraintsFailure
+    );
     assert!(failure.message.contains("differs"), "{}", failure.message);
 }

@@ -201,13 +201,45 @@ fn revocation_required_but_unknown_is_indeterminate() {
         report.signatures[0].sub_indication,
         Some(SubIndication::TryLater)
     );
+    // The signer's CRL alone leaves its CA unknown: every certificate of the path needs an
+    // answer.
     let mut with_crl = options_at(test_time(), RevocationMode::Require);
     with_crl
         .crls
         .push(kyso::pki::Crl::parse(&read_fixture("pki/business-ca.crl")).expect("crl"));
+    let report = kyso::verify(&signed, &with_crl).expect("verify");
     assert_eq!(
-        kyso::verify(&signed, &with_crl).expect("verify").indication,
-        Indication::TotalPassed
+        report.signatures[0].sub_indication,
+        Some(SubIndication::TryLater)
+    );
+    assert!(
+        report.signatures[0].errors[0].contains("Business CA TEST"),
+        "{report:#?}"
+    );
+    with_crl
+        .crls
+        .push(kyso::pki::Crl::parse(&read_fixture("pki/root.crl")).expect("crl"));
+    let report = kyso::verify(&signed, &with_crl).expect("verify");
+    assert_eq!(report.indication, Indication::TotalPassed, "{report:#?}");
+    let statuses: Vec<_> = report.signatures[0]
+        .chain_revocation
+        .iter()
+        .map(|c| (c.subject.as_str(), c.status, c.source.as_deref()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (
+                "UID=MST:0101234567,CN=Công ty TNHH Kyso Việt Nam,O=Công ty TNHH Kyso Việt Nam,L=Cầu Giấy,ST=HÀ NỘI,C=VN",
+                kyso::report::RevocationStatus::Good,
+                Some("crl:supplied")
+            ),
+            (
+                "CN=Business CA TEST,O=Kyso CA TEST,C=VN",
+                kyso::report::RevocationStatus::Good,
+                Some("crl:supplied")
+            ),
+        ]
     );
 }
 
@@ -233,7 +265,10 @@ fn revocation_data_signed_into_a_pkcs7_signature_is_used() {
         .expect("sign")
     };
     let with = sign(Some(AdobeRevocationInfo {
-        crls: vec![read_fixture("pki/business-ca.crl")],
+        crls: vec![
+            read_fixture("pki/business-ca.crl"),
+            read_fixture("pki/root.crl"),
+        ],
         ocsp: Vec::new(),
     }));
     let report =
@@ -308,7 +343,10 @@ fn xades_lt_carries_its_validation_data() {
     };
     let values = ValidationValues {
         certificates: vec![cert("business-ca").der().to_vec()],
-        crls: vec![read_fixture("pki/business-ca.crl")],
+        crls: vec![
+            read_fixture("pki/business-ca.crl"),
+            read_fixture("pki/root.crl"),
+        ],
         ocsp: Vec::new(),
     };
     let lt = sign(Some(values));

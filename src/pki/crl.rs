@@ -117,6 +117,11 @@ impl Crl {
         &self.revoked
     }
 
+    /// The algorithm the CRL is signed with, or why it is not accepted.
+    pub fn signature_algorithm(&self) -> Result<SignatureAlgorithm> {
+        self.signature_algorithm.clone().map_err(Error::Unsupported)
+    }
+
     /// Whether `issuer` issued this CRL: names match and its key verifies the signature.
     pub fn is_signed_by(&self, issuer: &Certificate) -> Result<bool> {
         if issuer.subject().der() != self.issuer.der() {

@@ -226,6 +226,8 @@ pub struct OcspAnswer {
     pub produced_at: OffsetDateTime,
     /// The certificate that signed the response.
     pub responder: Certificate,
+    /// The algorithm the response is signed with.
+    pub algorithm: SignatureAlgorithm,
 }
 
 /// A parsed OCSP response (successful, basic).
@@ -317,7 +319,7 @@ impl OcspResponse {
         let Some(single) = self.find(cert, issuer)? else {
             return Ok(None);
         };
-        let responder = self.responder(issuer)?;
+        let (responder, algorithm) = self.responder(issuer)?;
         let status = match &single.cert_status {
             CertStatus::Good(_) => OcspStatus::Good,
             CertStatus::Unknown(_) => OcspStatus::Unknown,
@@ -337,6 +339,7 @@ impl OcspResponse {
             next_update: single.next_update.as_ref().map(gt_to_time).transpose()?,
             produced_at: gt_to_time(&self.data.produced_at)?,
             responder,
+            algorithm,
         }))
     }
 
@@ -357,7 +360,7 @@ impl OcspResponse {
     }
 
     /// The certificate whose key verifies the response, checked for authority.
-    fn responder(&self, issuer: &Certificate) -> Result<Certificate> {
+    fn responder(&self, issuer: &Certificate) -> Result<(Certificate, SignatureAlgorithm)> {
         let params = self
             .signature_algorithm
             .parameters
@@ -376,7 +379,7 @@ impl OcspResponse {
                 .unwrap_or(false)
         };
         if verifies(issuer) {
-            return Ok(issuer.clone());
+            return Ok((issuer.clone(), alg));
         }
         for c in &self.certs {
             if verifies(c) {
@@ -385,7 +388,7 @@ impl OcspResponse {
                     && c.extended_key_usage()
                         .is_some_and(|e| e.iter().any(|o| o == super::eku::OCSP_SIGNING));
                 if authorised {
-                    return Ok(c.clone());
+                    return Ok((c.clone(), alg));
                 }
                 return Err(ocsp_err(
                     "the responder is not authorised by the certificate's issuer",
