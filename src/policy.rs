@@ -192,11 +192,13 @@ impl ValidationPolicy {
         algorithm: SignatureAlgorithm,
         key: KeyKind,
     ) -> Result<Option<String>, AlgorithmRefusal> {
-        let fits = match (algorithm.scheme, key) {
-            (SignatureScheme::RsaPkcs1v15 | SignatureScheme::RsaPss, KeyKind::Rsa { .. }) => true,
-            (SignatureScheme::Ecdsa, KeyKind::Ec { .. }) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (algorithm.scheme, key),
+            (
+                SignatureScheme::RsaPkcs1v15 | SignatureScheme::RsaPss,
+                KeyKind::Rsa { .. }
+            ) | (SignatureScheme::Ecdsa, KeyKind::Ec { .. })
+        );
         if !fits {
             return Err(AlgorithmRefusal::Mismatch {
                 algorithm: algorithm.name(),
