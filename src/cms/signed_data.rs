@@ -556,6 +556,10 @@ impl ParsedSignedData {
                     "the signature value does not verify".into(),
                 );
             }
+            // An algorithm the signer's key cannot make is a forgery, not a policy question.
+            Err(e @ crate::Error::AlgorithmKeyMismatch { .. }) => {
+                return fail(SubIndication::SigCryptoFailure, e.to_string());
+            }
             Err(e) => return fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
         }
         for (alg, hash) in &self.signing_certificate_hashes {

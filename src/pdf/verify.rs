@@ -478,19 +478,32 @@ fn verify_one<S: Source>(
     Ok((Some(revision), report, locks))
 }
 
+/// The signature's algorithm and the signer's key under the one algorithm policy.
 fn check_algorithms(cms: &ParsedSignedData, options: &VerifyOptions, report: &mut SignatureReport) {
-    if cms.digest_algorithm.is_weak() || cms.signature_algorithm.digest.is_weak() {
-        if options.policy.weak_algorithms == crate::WeakAlgorithms::Reject {
-            report.fail(
-                Indication::TotalFailed,
-                SubIndication::CryptoConstraintsFailure,
-                "SHA-1 is not accepted by the policy",
-            );
-        } else {
-            report
-                .warnings
-                .push("weak_algorithm: the signature uses SHA-1".into());
-        }
+    // The digest that is signed is the CMS digestAlgorithm, whatever the signature algorithm
+    // names.
+    let algorithm = crate::crypto::SignatureAlgorithm {
+        digest: cms.digest_algorithm,
+        ..cms.signature_algorithm
+    };
+    let Some(key) = cms.signer.as_ref().and_then(|s| s.key_kind()) else {
+        return;
+    };
+    match options.policy.check_algorithm(algorithm, key) {
+        Ok(None) => {}
+        Ok(Some(weak)) => report
+            .warnings
+            .push(format!("weak_algorithm: the signature: {weak}")),
+        Err(mismatch @ crate::AlgorithmRefusal::Mismatch { .. }) => report.fail(
+            Indication::TotalFailed,
+            SubIndication::SigCryptoFailure,
+            format!("the signature: {mismatch}"),
+        ),
+        Err(refusal) => report.fail(
+            Indication::TotalFailed,
+            SubIndication::CryptoConstraintsFailure,
+            format!("the signature: {refusal}"),
+        ),
     }
 }
 

@@ -332,6 +332,10 @@ fn check_name_constraints(
     let Some(leaf) = chain.first() else {
         return Ok(());
     };
+    // A trust anchor alone is trusted as given; there is no issued certificate to check.
+    if chain.len() < 2 {
+        return Ok(());
+    }
     if !leaf.is_ca() {
         return super::webpki_check::check(chain, at, trust.verified_signatures());
     }

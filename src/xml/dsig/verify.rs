@@ -534,6 +534,7 @@ fn find_signer(
     let (candidates, warnings, guessed) = key_info.candidates(&options.certificates);
     report.warnings.extend(warnings);
     let mut first_error: Option<String> = None;
+    let mut mismatch: Option<String> = None;
     let mut wrong = false;
     for cert in &candidates {
         let key = match cert.public_key() {
@@ -543,9 +544,16 @@ fn find_signer(
                 continue;
             }
         };
+        // A key that cannot make this algorithm did not make this signature.
+        if let Err(refusal @ crate::AlgorithmRefusal::Mismatch { .. }) =
+            options.policy.check_algorithm(algorithm, key.kind())
+        {
+            mismatch.get_or_insert(refusal.to_string());
+            continue;
+        }
         match check_value(key, algorithm, digest, value) {
             Ok(true) => {
-                check_key_size(key, report);
+                check_key_policy(key, algorithm, &options.policy, report);
                 return Ok(Some(cert.clone()));
             }
             Ok(false) => wrong = true,
@@ -565,10 +573,15 @@ fn find_signer(
     }
     if let Some(leaf) = candidates.first() {
         report.signer = Some(leaf.to_signer_report());
-        return Err(match first_error {
-            Some(e) if !wrong => Problem::algorithm(super::AlgorithmRefusal::Unsupported(format!(
-                "the signer's key cannot check this signature: {e}"
-            ))),
+        return Err(match (first_error, mismatch) {
+            (Some(e), _) if !wrong => Problem::algorithm(super::AlgorithmRefusal::Unsupported(
+                format!("the signer's key cannot check this signature: {e}"),
+            )),
+            (None, Some(m)) if !wrong => Problem {
+                indication: Indication::TotalFailed,
+                sub: SubIndication::SigCryptoFailure,
+                message: format!("the signer's key cannot have made this signature: {m}"),
+            },
             _ => Problem {
                 indication: Indication::TotalFailed,
                 sub: SubIndication::SigCryptoFailure,
@@ -656,14 +669,25 @@ fn plain(e: &Error) -> String {
 }
 
 /// Keys below 1024 bits always fail.
-fn check_key_size(key: &PublicKey, report: &mut SignatureReport) {
-    if let KeyKind::Rsa { bits } = key.kind()
-        && bits < 1024
-    {
+/// The signer's key under the one algorithm policy (SHA-1 is judged where the methods are
+/// read, so only the key is decided here).
+fn check_key_policy(
+    key: &PublicKey,
+    algorithm: SignatureAlgorithm,
+    policy: &ValidationPolicy,
+    report: &mut SignatureReport,
+) {
+    if let Err(refusal @ crate::AlgorithmRefusal::Policy(_)) = policy.check_algorithm(
+        SignatureAlgorithm {
+            digest: crate::DigestAlgorithm::Sha256,
+            ..algorithm
+        },
+        key.kind(),
+    ) {
         report.fail(
             Indication::TotalFailed,
             SubIndication::CryptoConstraintsFailure,
-            format!("RSA key of {bits} bits"),
+            format!("the signer's key: {refusal}"),
         );
     }
 }
