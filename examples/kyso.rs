@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use kyso::inspect::{InspectOptions, InspectReport, inspect};
-use kyso::pki::TrustStore;
+use kyso::pki::{TrustStore, bundle};
 use kyso::validation::VerifyOptions;
 use kyso::{RevocationMode, ValidationPolicy};
 use time::OffsetDateTime;
@@ -81,10 +81,10 @@ enum Command {
         /// they are not trusted by themselves.
         #[arg(long, value_name = "PEM")]
         cert: Vec<PathBuf>,
-        /// CRL files (DER or PEM).
+        /// CRL files (DER, or PEM with any number of X509 CRL blocks).
         #[arg(long, value_name = "FILE")]
         crl: Vec<PathBuf>,
-        /// OCSP response files (DER).
+        /// OCSP response files (DER, or PEM with any number of blocks labelled …OCSP…).
         #[arg(long, value_name = "FILE")]
         ocsp: Vec<PathBuf>,
         /// Fetch revocation data over the network.
@@ -231,10 +231,10 @@ struct LtvArgs {
     /// Time-stamp authority URL (needed for B-LTA).
     #[arg(long, value_name = "URL")]
     tsa: Option<String>,
-    /// CRL files to embed.
+    /// CRL files to embed (DER, or PEM: every block is embedded).
     #[arg(long, value_name = "FILE")]
     crl: Vec<PathBuf>,
-    /// OCSP responses to embed.
+    /// OCSP response files to embed (DER, or PEM: every block is embedded).
     #[arg(long, value_name = "FILE")]
     ocsp: Vec<PathBuf>,
     /// Fetch revocation data to embed over the network.
@@ -242,27 +242,34 @@ struct LtvArgs {
     online: bool,
 }
 
-fn extend(
-    input: &Path,
-    output: &Path,
-    level: LevelArg,
-    ltv: &LtvArgs,
-    document: Vec<u8>,
-) -> Result<i32, Usage> {
+/// The extension of a signed PDF to B-LT or B-LTA, its `--crl` and `--ocsp` files read
+/// (every block of each) before anything is signed or written.
+fn extend_options(level: LevelArg, ltv: &LtvArgs) -> Result<kyso::pdf::ExtendOptions, Usage> {
     let level = match level {
         LevelArg::BLt => kyso::pdf::LtvLevel::Lt,
         LevelArg::BLta => kyso::pdf::LtvLevel::Lta,
         _ => return Err(Usage("extend to B-LT or B-LTA".into())),
     };
-    let options = kyso::pdf::ExtendOptions {
+    Ok(kyso::pdf::ExtendOptions {
         level,
         tsa_url: ltv.tsa.clone(),
-        crls: ltv.crl.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
-        ocsp: ltv.ocsp.iter().map(|p| read(p)).collect::<Result<_, _>>()?,
+        crls: crls(&ltv.crl)?.iter().map(|c| c.der().to_vec()).collect(),
+        ocsp: ocsp_responses(&ltv.ocsp)?
+            .iter()
+            .map(|o| o.der().to_vec())
+            .collect(),
         online: ltv.online,
         ..Default::default()
-    };
-    let extended = kyso::pdf::extend_pdf(&document, &options)
+    })
+}
+
+fn extend(
+    input: &Path,
+    output: &Path,
+    options: &kyso::pdf::ExtendOptions,
+    document: Vec<u8>,
+) -> Result<i32, Usage> {
+    let extended = kyso::pdf::extend_pdf(&document, options)
         .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
     std::fs::write(output, extended).map_err(|e| Usage(format!("{}: {e}", output.display())))?;
     Ok(0)
@@ -421,8 +428,9 @@ fn run(cli: Cli) -> Result<i32, Usage> {
             level,
             ltv,
         }) => {
+            let options = extend_options(level, &ltv)?;
             let document = read(&input)?;
-            extend(&input, &output, level, &ltv, document)
+            extend(&input, &output, &options, document)
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -484,6 +492,10 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                 if level != LevelArg::BB && ltv.tsa.is_none() {
                     return Err(Usage("--level B-T, B-LT and B-LTA need --tsa URL".into()));
                 }
+                let extension = match level {
+                    LevelArg::BLt | LevelArg::BLta => Some(extend_options(level, &ltv)?),
+                    LevelArg::BB | LevelArg::BT => None,
+                };
                 let signer = load_signer(&key)?;
                 let document = read(&input)?;
                 let options = kyso::pdf::PdfSignOptions {
@@ -505,8 +517,8 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                 };
                 let signed = kyso::pdf::sign_pdf(&document, &signer, &options)
                     .map_err(|e| Usage(format!("{}: {e}", input.display())))?;
-                if matches!(level, LevelArg::BLt | LevelArg::BLta) {
-                    return extend(&input, &output, level, &ltv, signed);
+                if let Some(extension) = &extension {
+                    return extend(&input, &output, extension, signed);
                 }
                 std::fs::write(&output, signed)
                     .map_err(|e| Usage(format!("{}: {e}", output.display())))?;
@@ -587,30 +599,9 @@ fn run(cli: Cli) -> Result<i32, Usage> {
                     strict_tax_code: strict,
                     ..ValidationPolicy::default()
                 },
-                crls: crl
-                    .iter()
-                    .map(|p| {
-                        kyso::pki::Crl::parse(&read(p)?)
-                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
-                    })
-                    .collect::<Result<_, _>>()?,
-                ocsp: ocsp
-                    .iter()
-                    .map(|p| {
-                        kyso::pki::OcspResponse::parse(&read(p)?)
-                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
-                    })
-                    .collect::<Result<_, _>>()?,
-                certificates: cert
-                    .iter()
-                    .map(|p| {
-                        kyso::pki::Certificate::parse_any(&read(p)?)
-                            .map_err(|e| Usage(format!("{}: {e}", p.display())))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .flatten()
-                    .collect(),
+                crls: crls(&crl)?,
+                ocsp: ocsp_responses(&ocsp)?,
+                certificates: bundles("--cert", &cert, |p| bundle::read_certificates(p))?,
                 fetch_cache: Default::default(),
             };
             let paths = collect_files(&files)?;
@@ -620,6 +611,39 @@ fn run(cli: Cli) -> Result<i32, Usage> {
             };
             Ok(verify_all(&paths, &options, jobs.max(1), json, lang))
         }
+    }
+}
+
+/// Every CRL of every `--crl` file.
+fn crls(paths: &[PathBuf]) -> Result<Vec<kyso::pki::Crl>, Usage> {
+    bundles("--crl", paths, |p| bundle::read_crls(p))
+}
+
+/// Every OCSP response of every `--ocsp` file.
+fn ocsp_responses(paths: &[PathBuf]) -> Result<Vec<kyso::pki::OcspResponse>, Usage> {
+    bundles("--ocsp", paths, |p| bundle::read_ocsp_responses(p))
+}
+
+/// Every object of every file of an option, read by the library's bundle reader (all PEM
+/// blocks, each of which must parse); the first bad file or block is a usage error.
+fn bundles<T>(
+    flag: &str,
+    paths: &[PathBuf],
+    read: impl Fn(&Path) -> kyso::Result<Vec<T>>,
+) -> Result<Vec<T>, Usage> {
+    let mut all = Vec::new();
+    for p in paths {
+        all.extend(read(p).map_err(|e| option_error(flag, p, e))?);
+    }
+    Ok(all)
+}
+
+/// `--crl crls.pem: block 2 (X509 CRL): malformed CRL: …`: the library's messages for bad
+/// option files already name the file and block.
+fn option_error(flag: &str, path: &Path, e: kyso::Error) -> Usage {
+    match e {
+        kyso::Error::InvalidOption(message) => Usage(format!("{flag} {message}")),
+        other => Usage(format!("{flag} {}: {other}", path.display())),
     }
 }
 
@@ -813,7 +837,7 @@ fn trust_store(args: &TrustArgs) -> Result<Option<TrustStore>, Usage> {
     for p in &args.trust {
         store
             .add_path(p)
-            .map_err(|e| Usage(format!("--trust {}: {e}", p.display())))?;
+            .map_err(|e| option_error("--trust", p, e))?;
     }
     Ok(Some(store))
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::crypto::{KeyFileSigner, Signer};
 use crate::error::{Error, Format};
 use crate::pdf::{Appearance, PdfSignOptions, PreparedPdf, SubFilter};
-use crate::pki::{Certificate, Crl, OcspResponse, TrustStore};
+use crate::pki::{Certificate, TrustStore, bundle};
 use crate::policy::{RevocationMode, SigningPolicy, ValidationPolicy};
 use crate::validation::VerifyOptions;
 
@@ -151,18 +151,42 @@ fn parse_json<'a, T: Deserialize<'a> + Default>(text: Option<&'a str>) -> Result
     }
 }
 
-/// A value given as PEM text, base64 DER (prefixed `base64:`), or a file path.
-fn load_value(value: &str) -> Result<Vec<u8>, Error> {
+/// Whether an option value is given inline (PEM text or `base64:` DER) rather than a path.
+fn is_inline(value: &str) -> bool {
+    value.contains("-----BEGIN") || value.starts_with("base64:")
+}
+
+/// An option value given as PEM text, base64 DER (prefixed `base64:`), or a file path, and
+/// the name messages give it: the path, or `field[i]` for an inline value.
+fn load_value(value: &str, field: &str, index: usize) -> Result<(Vec<u8>, String), Error> {
     use base64::Engine;
-    if value.trim_start().starts_with("-----BEGIN") {
-        Ok(value.as_bytes().to_vec())
+    let inline_name = || format!("{field}[{index}]");
+    if value.contains("-----BEGIN") {
+        Ok((value.as_bytes().to_vec(), inline_name()))
     } else if let Some(b64) = value.strip_prefix("base64:") {
-        base64::engine::general_purpose::STANDARD
+        let der = base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
-            .map_err(|e| bad(&format!("base64: {e}")))
+            .map_err(|e| bad(&format!("{}: base64: {e}", inline_name())))?;
+        Ok((der, inline_name()))
     } else {
-        Ok(std::fs::read(value)?)
+        let data = std::fs::read(value).map_err(|e| bad(&format!("{value}: {e}")))?;
+        Ok((data, value.to_string()))
     }
+}
+
+/// Every object of every value of an option array, each value read whole (every PEM block
+/// must parse as the option's kind; see `pki::bundle`).
+fn load_all<T>(
+    values: &[String],
+    field: &str,
+    read: impl Fn(&[u8], &str) -> Result<Vec<T>, Error>,
+) -> Result<Vec<T>, Error> {
+    let mut all = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let (data, name) = load_value(value, field, i)?;
+        all.extend(read(&data, &name)?);
+    }
+    Ok(all)
 }
 
 fn parse_time(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, Error> {
@@ -176,9 +200,12 @@ fn parse_time(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, Error> {
 fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
     let mut trust = TrustStore::new();
     trust.set_pinned_roots(!j.no_pinned_roots);
-    for t in &j.trust {
-        if t.trim_start().starts_with("-----BEGIN") || t.starts_with("base64:") {
-            trust.add_bytes(&load_value(t)?)?;
+    for (i, t) in j.trust.iter().enumerate() {
+        if is_inline(t) {
+            let (data, name) = load_value(t, "trust", i)?;
+            bundle::certificates_from(&data, &name)?
+                .into_iter()
+                .for_each(|c| trust.add(c));
         } else {
             trust.add_path(t)?;
         }
@@ -197,24 +224,9 @@ fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
             strict_tax_code: j.strict,
             ..ValidationPolicy::default()
         },
-        certificates: j
-            .certificates
-            .iter()
-            .map(|c| Certificate::parse_any(&load_value(c)?))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect(),
-        crls: j
-            .crl
-            .iter()
-            .map(|c| Crl::parse(&load_value(c)?))
-            .collect::<Result<_, _>>()?,
-        ocsp: j
-            .ocsp
-            .iter()
-            .map(|o| OcspResponse::parse(&load_value(o)?))
-            .collect::<Result<_, _>>()?,
+        certificates: load_all(&j.certificates, "certificates", bundle::certificates_from)?,
+        crls: load_all(&j.crl, "crl", bundle::crls_from)?,
+        ocsp: load_all(&j.ocsp, "ocsp", bundle::ocsp_responses_from)?,
         fetch_cache: Default::default(),
     })
 }
@@ -556,28 +568,28 @@ pub unsafe extern "C" fn kyso_sign_pdf(
             out,
             out_len,
             |doc, opts, signer| {
-                let signed = crate::pdf::sign_pdf(doc, signer, &pdf_options(opts)?)?;
+                let options = pdf_options(opts)?;
+                // The revocation data to embed is read (every block) before anything is signed.
                 let level = match opts.level.as_deref() {
                     Some("B-LT") => crate::pdf::LtvLevel::Lt,
                     Some("B-LTA") => crate::pdf::LtvLevel::Lta,
-                    _ => return Ok(signed),
+                    _ => return crate::pdf::sign_pdf(doc, signer, &options),
                 };
                 let extend = crate::pdf::ExtendOptions {
                     level,
                     tsa_url: opts.tsa.clone(),
-                    crls: opts
-                        .crl
+                    crls: load_all(&opts.crl, "crl", bundle::crls_from)?
                         .iter()
-                        .map(|c| load_value(c))
-                        .collect::<Result<_, _>>()?,
-                    ocsp: opts
-                        .ocsp
+                        .map(|c| c.der().to_vec())
+                        .collect(),
+                    ocsp: load_all(&opts.ocsp, "ocsp", bundle::ocsp_responses_from)?
                         .iter()
-                        .map(|o| load_value(o))
-                        .collect::<Result<_, _>>()?,
+                        .map(|o| o.der().to_vec())
+                        .collect(),
                     online: opts.online,
                     ..Default::default()
                 };
+                let signed = crate::pdf::sign_pdf(doc, signer, &options)?;
                 crate::pdf::extend_pdf(&signed, &extend)
             },
         )
@@ -658,7 +670,7 @@ pub unsafe extern "C" fn kyso_prepare(
         };
         let (chain, algorithm) = match (&opts.certificates_pem, &opts.key) {
             (Some(pem), _) => {
-                let chain = Certificate::parse_any(pem.as_bytes())?;
+                let chain = bundle::certificates_from(pem.as_bytes(), "certificates_pem")?;
                 let kind = chain.first().and_then(|c| c.key_kind());
                 let scheme = match kind {
                     Some(crate::crypto::KeyKind::Ec { .. }) => {
@@ -803,5 +815,133 @@ pub unsafe extern "C" fn kyso_free(ptr: *mut c_void) {
     if !ptr.is_null() {
         // SAFETY: kyso allocates every returned buffer with malloc; the caller passes it once.
         unsafe { libc::free(ptr) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(rel: &str) -> String {
+        format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn read(rel: &str) -> Vec<u8> {
+        std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn text(rel: &str) -> String {
+        String::from_utf8(read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// The three fixture CRLs as one PEM text; business-ca's, which revokes `revoked`, last.
+    fn crl_bundle() -> String {
+        ["root", "gov-ca", "business-ca"]
+            .map(|ca| text(&format!("pki/{ca}.crl.pem")))
+            .concat()
+    }
+
+    fn signed_by_revoked() -> Vec<u8> {
+        let signer =
+            KeyFileSigner::from_pkcs12(&read("pki/revoked.p12"), "kyso-test").expect("revoked.p12");
+        let options = PdfSignOptions {
+            policy: SigningPolicy {
+                signing_time: Some(time::macros::datetime!(2026-01-01 00:00 UTC)),
+                ..SigningPolicy::default()
+            },
+            ..PdfSignOptions::default()
+        };
+        crate::pdf::sign_pdf(&read("docs/simple.pdf"), &signer, &options).expect("sign")
+    }
+
+    /// `kyso_verify` as a C caller makes it: status, and the report or the last error.
+    fn c_verify(doc: &[u8], options: &serde_json::Value) -> (c_int, String) {
+        let options = CString::new(options.to_string()).expect("no NUL");
+        let mut report: *mut c_char = std::ptr::null_mut();
+        // SAFETY: valid buffers, a NUL-terminated string and a writable out-pointer.
+        let status = unsafe { kyso_verify(doc.as_ptr(), doc.len(), options.as_ptr(), &mut report) };
+        if report.is_null() {
+            // SAFETY: kyso_last_error returns this thread's NUL-terminated message.
+            let message = unsafe { CStr::from_ptr(kyso_last_error()) };
+            return (status, message.to_string_lossy().into_owned());
+        }
+        // SAFETY: kyso wrote a NUL-terminated report, freed once here.
+        let json = unsafe { CStr::from_ptr(report) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: returned by kyso_verify, not freed yet.
+        unsafe { kyso_free(report.cast()) };
+        (status, json)
+    }
+
+    #[test]
+    fn every_crl_of_a_bundle_reaches_verification() {
+        let doc = signed_by_revoked();
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("crls.pem");
+        std::fs::write(&path, crl_bundle()).expect("write");
+        for crl in [
+            crl_bundle(),
+            path.to_string_lossy().into_owned(),
+            // base64: DER takes one CRL per value.
+            format!(
+                "base64:{}",
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    read("pki/business-ca.crl")
+                )
+            ),
+        ] {
+            let options = serde_json::json!({
+                "trust": [fixture("pki/root.pem")],
+                "crl": [crl],
+                "at": "2026-01-01T00:00:00Z",
+                "revocation": "require",
+            });
+            let (status, json) = c_verify(&doc, &options);
+            let report: serde_json::Value = serde_json::from_str(&json).expect(&json);
+            let sig = &report["signatures"][0];
+            assert_eq!(sig["revocation"]["status"], "revoked", "{report:#}");
+            assert_eq!(sig["sub_indication"], "REVOKED_NO_POE", "{report:#}");
+            assert_eq!(status, 2);
+        }
+    }
+
+    #[test]
+    fn bad_option_values_are_errors_naming_value_and_block() {
+        let doc = signed_by_revoked();
+        // Bad base64 in the second block of the bundle.
+        let begin = "-----BEGIN X509 CRL-----\n";
+        let bundle = crl_bundle();
+        let mut parts: Vec<String> = bundle.split(begin).map(str::to_owned).collect();
+        parts[2].insert_str(0, "!!!!\n");
+        let broken = parts.join(begin);
+        let with_key = text("pki/root.pem") + &text("pki/root.key.pem");
+        for (options, expected) in [
+            (
+                serde_json::json!({"crl": [crl_bundle(), broken]}),
+                "crl[1]: block 2 (X509 CRL): malformed PEM: base64",
+            ),
+            (
+                serde_json::json!({"ocsp": [crl_bundle()]}),
+                "ocsp[0]: block 1 (X509 CRL): not an OCSP response",
+            ),
+            (
+                serde_json::json!({"trust": [with_key]}),
+                "trust[0]: block 2 (PRIVATE KEY): not a certificate",
+            ),
+            (
+                serde_json::json!({"certificates": ["base64:"]}),
+                "certificates[0]: empty",
+            ),
+            (
+                serde_json::json!({"crl": [fixture("pki/no-such.crl")]}),
+                "no-such.crl: ",
+            ),
+        ] {
+            let (status, message) = c_verify(&doc, &options);
+            assert_eq!(status, STATUS_ERROR, "{options}: {message}");
+            assert!(message.contains(expected), "{options}: {message}");
+        }
     }
 }

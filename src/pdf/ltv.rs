@@ -30,9 +30,10 @@ pub struct ExtendOptions {
     pub level: LtvLevel,
     /// Time-stamp authority for the document time-stamp (needed for B-LTA).
     pub tsa_url: Option<String>,
-    /// CRLs to embed (DER or PEM).
+    /// CRLs to embed: each entry a DER CRL or a PEM bundle, every block of which is
+    /// embedded (see [`crate::pki::bundle`]).
     pub crls: Vec<Vec<u8>>,
-    /// OCSP responses to embed (DER).
+    /// OCSP responses to embed: each entry DER or a PEM bundle, as `crls`.
     pub ocsp: Vec<Vec<u8>>,
     /// Fetch OCSP responses (or CRLs) for every certificate over HTTP.
     pub online: bool,
@@ -218,12 +219,20 @@ pub fn extend_pdf(document: &[u8], options: &ExtendOptions) -> Result<Vec<u8>> {
         ));
     }
     let mut crls: Vec<Vec<u8>> = Vec::new();
-    for c in &options.crls {
-        crls.push(Crl::parse(c)?.der().to_vec());
+    for (i, c) in options.crls.iter().enumerate() {
+        for crl in crate::pki::bundle::crls_from(c, &format!("crls[{i}]"))? {
+            if !crls.iter().any(|d| d.as_slice() == crl.der()) {
+                crls.push(crl.der().to_vec());
+            }
+        }
     }
-    let mut ocsp = options.ocsp.clone();
-    for o in &ocsp {
-        OcspResponse::parse(o)?;
+    let mut ocsp: Vec<Vec<u8>> = Vec::new();
+    for (i, o) in options.ocsp.iter().enumerate() {
+        for response in crate::pki::bundle::ocsp_responses_from(o, &format!("ocsp[{i}]"))? {
+            if !ocsp.iter().any(|d| d.as_slice() == response.der()) {
+                ocsp.push(response.der().to_vec());
+            }
+        }
     }
     if options.online {
         for cert in certs.iter().filter(|c| !c.is_self_issued()) {

@@ -284,15 +284,38 @@ impl Certificate {
         Ok(Certificate(Arc::new(inner)))
     }
 
-    /// Parses every certificate in PEM text (other blocks skipped), or one DER certificate.
+    /// Parses every certificate in PEM text, or one DER certificate.
+    ///
+    /// Lenient on kinds, on purpose: blocks of other kinds (the private key of a
+    /// key-and-certificate file) are skipped, so that `inspect` can summarise whatever
+    /// certificates a file holds. Not on damage: a certificate block that does not parse, or
+    /// a block cut short, is an error naming the block.
+    ///
+    /// Files the caller names as trust anchors, intermediates or signing chains are read with
+    /// [`crate::pki::bundle::certificates_from`] instead, which refuses foreign and damaged
+    /// blocks and names them.
     pub fn parse_any(data: &[u8]) -> Result<Vec<Self>> {
         let trimmed = data.trim_ascii_start();
         if trimmed.starts_with(b"-----BEGIN") || (!trimmed.is_empty() && trimmed[0] != 0x30) {
-            let ders = crate::crypto::pem_certificates(data)?;
-            if ders.is_empty() {
+            let certs = super::bundle::pem_blocks(data)?
+                .iter()
+                .filter(|b| super::bundle::is_certificate_label(&b.label))
+                .map(|b| {
+                    b.decode()
+                        .and_then(|der| Self::from_der(&der))
+                        .map_err(|e| match e {
+                            Error::Malformed { format, detail } => Error::Malformed {
+                                format,
+                                detail: format!("{}: {detail}", b.name()),
+                            },
+                            other => other,
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if certs.is_empty() {
                 return Err(Error::malformed(Format::Pem, "no CERTIFICATE block"));
             }
-            ders.iter().map(|d| Self::from_der(d)).collect()
+            Ok(certs)
         } else {
             Ok(vec![Self::from_der(data)?])
         }

@@ -38,21 +38,33 @@ fn crl_err(e: impl std::fmt::Display) -> Error {
 }
 
 impl Crl {
-    /// Parses a DER CRL, or the first `X509 CRL` block of PEM text.
+    /// Parses a DER CRL, or PEM text holding exactly one `X509 CRL` block.
+    ///
+    /// PEM with several blocks is refused rather than read in part: read bundles with
+    /// [`crate::pki::bundle::crls_from`], which returns every CRL.
     pub fn parse(data: &[u8]) -> Result<Self> {
-        let owned;
-        let der = if data.trim_ascii_start().starts_with(b"-----BEGIN") {
-            let blocks =
-                pem::parse_many(data).map_err(|e| Error::malformed(Format::Pem, e.to_string()))?;
-            owned = blocks
-                .into_iter()
-                .find(|b| b.tag() == "X509 CRL")
-                .ok_or_else(|| Error::malformed(Format::Pem, "no X509 CRL block"))?
-                .into_contents();
-            owned.as_slice()
-        } else {
-            data
-        };
+        if !data.trim_ascii_start().starts_with(b"-----BEGIN") {
+            return Self::parse_der(data);
+        }
+        let blocks = super::bundle::pem_blocks(data)?;
+        match blocks.as_slice() {
+            [one] if super::bundle::is_crl_label(&one.label) => Self::parse_der(&one.decode()?),
+            [one] => Err(Error::malformed(
+                Format::Pem,
+                format!("{} is not an X509 CRL", one.name()),
+            )),
+            many => Err(Error::malformed(
+                Format::Pem,
+                format!(
+                    "{} blocks where one CRL was expected (read bundles with pki::bundle::crls_from)",
+                    many.len()
+                ),
+            )),
+        }
+    }
+
+    /// Parses one DER CRL. Trailing bytes are an error.
+    pub fn parse_der(der: &[u8]) -> Result<Self> {
         let (rest, crl) = CertificateRevocationList::from_der(der).map_err(crl_err)?;
         if !rest.is_empty() {
             return Err(crl_err("trailing data after the CRL"));

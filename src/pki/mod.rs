@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of PDF or XML.
 
+pub mod bundle;
 mod certificate;
 mod crl;
 pub mod http;

@@ -87,20 +87,25 @@ impl TrustStore {
         }
     }
 
-    /// Adds every certificate in PEM text (a bundle) or one DER certificate. Returns how many.
+    /// Adds every certificate of a DER certificate or a PEM bundle. Returns how many.
+    ///
+    /// Every block must be a certificate that parses (see [`super::bundle`]); the error
+    /// names the block. Use [`super::bundle::certificates_from`] and [`TrustStore::add`] to
+    /// give the data a name for messages.
     pub fn add_bytes(&mut self, data: &[u8]) -> Result<usize> {
-        let certs = Certificate::parse_any(data)?;
-        let n = certs.len();
-        certs.into_iter().for_each(|c| self.add(c));
-        Ok(n)
+        Ok(self.add_all(super::bundle::certificates_from(data, "trust data")?))
     }
 
     /// Adds a file (PEM bundle or DER), or every `.pem`, `.crt`, `.cer` and `.der` file of a
     /// directory (not recursive). Returns how many certificates were added.
+    ///
+    /// Every PEM block of every file must be a certificate that parses; anything else is an
+    /// [`Error::InvalidOption`] naming the file and the block.
     pub fn add_path(&mut self, path: impl AsRef<Path>) -> Result<usize> {
         let path = path.as_ref();
         if path.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(path)?
+            let mut entries: Vec<_> = std::fs::read_dir(path)
+                .map_err(|e| Error::InvalidOption(format!("{}: {e}", path.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
@@ -114,14 +119,18 @@ impl TrustStore {
             entries.sort();
             let mut n = 0;
             for p in entries {
-                n += self
-                    .add_bytes(&std::fs::read(&p)?)
-                    .map_err(|e| Error::InvalidOption(format!("{}: {e}", p.display())))?;
+                n += self.add_all(super::bundle::read_certificates(&p)?);
             }
             Ok(n)
         } else {
-            self.add_bytes(&std::fs::read(path)?)
+            Ok(self.add_all(super::bundle::read_certificates(path)?))
         }
+    }
+
+    fn add_all(&mut self, certs: Vec<Certificate>) -> usize {
+        let n = certs.len();
+        certs.into_iter().for_each(|c| self.add(c));
+        n
     }
 
     /// The explicit anchors.

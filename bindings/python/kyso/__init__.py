@@ -163,9 +163,12 @@ class Verifier:
 
 def verify(document: Input, **options: Any) -> dict:
     """Verifies a PDF or XML document (path or bytes). Options are the CLI's long names:
-    ``trust=[paths or PEM]``, ``crl``, ``ocsp``, ``at`` (RFC 3339), ``revocation``
-    (``require|soft|off``), ``online``. Returns the JSON report as a dict, with ``status``
-    (0 passed, 1 failed, 2 indeterminate, 3 no signature)."""
+    ``trust=[...]``, ``certificates``, ``crl``, ``ocsp``, ``at`` (RFC 3339), ``revocation``
+    (``require|soft|off``), ``online``. Each ``trust``/``certificates``/``crl``/``ocsp`` entry
+    is a path, PEM text or ``"base64:"`` DER; every PEM block of it is used, and a block that
+    does not parse or does not belong (a private key among trust anchors) raises
+    :class:`KysoError` naming the file and block. Returns the JSON report as a dict, with
+    ``status`` (0 passed, 1 failed, 2 indeterminate, 3 no signature)."""
     return _report_call(_lib.kyso_verify, document, options)
 
 
@@ -188,7 +191,9 @@ def _sign_call(fn, document: Input, options: dict[str, Any]) -> bytes:
 def sign_pdf(document: Input, **options: Any) -> bytes:
     """Signs a PDF. ``key={"p12_path": ..., "password": ...}`` (or ``p12_base64``, or
     ``key_pem`` + ``chain_pem``), plus ``reason``, ``location``, ``field``, ``page``,
-    ``certify``, ``level``, ``tsa``, ``pkcs7``, ``digest``, ``pss``, ``signing_time``."""
+    ``certify``, ``level``, ``tsa``, ``pkcs7``, ``digest``, ``pss``, ``signing_time``; for
+    B-LT and B-LTA ``crl`` and ``ocsp`` (entries as for :func:`verify`: every block of each is
+    embedded) and ``online``."""
     return _sign_call(_lib.kyso_sign_pdf, document, options)
 
 

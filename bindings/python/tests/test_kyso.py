@@ -144,3 +144,50 @@ def test_sign_pdf_to_b_lt_through_the_c_abi(tsa_url):
     sig = report["signatures"][0]
     assert sig["level"] == "PAdES-B-LT"
     assert sig["revocation"]["status"] == "good", sig
+
+
+REVOKED = {"p12_path": str(PKI / "revoked.p12"), "password": "kyso-test"}
+
+
+def crl_bundle(tmp_path):
+    """The fixture CRLs in one PEM file; business-ca's, which revokes `revoked`, comes last."""
+    path = tmp_path / "crls.pem"
+    path.write_bytes(b"".join((PKI / f"{ca}.crl.pem").read_bytes() for ca in ("root", "gov-ca", "business-ca")))
+    return path
+
+
+def test_every_crl_of_a_bundle_is_used(tmp_path):
+    signed = kyso.sign_pdf(DOCS / "simple.pdf", key=REVOKED, signing_time=AT)
+    bundle = crl_bundle(tmp_path)
+    for crl in (str(bundle), bundle.read_text()):
+        report = kyso.verify(signed, trust=[str(PKI / "root.pem")], crl=[crl], at=AT, revocation="require")
+        sig = report["signatures"][0]
+        assert sig["revocation"]["status"] == "revoked", report
+        assert sig["sub_indication"] == "REVOKED_NO_POE", report
+
+
+def test_a_bad_block_raises_naming_file_and_block(tmp_path):
+    blocks = crl_bundle(tmp_path).read_text().split("-----BEGIN X509 CRL-----\n")
+    blocks[2] = "!!!!\n" + blocks[2]
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN X509 CRL-----\n".join(blocks))
+    with pytest.raises(kyso.KysoError, match=r"broken\.pem: block 2 \(X509 CRL\)"):
+        kyso.verify(DOCS / "simple.pdf", crl=[str(broken)])
+    with_key = (PKI / "root.pem").read_text() + (PKI / "root.key.pem").read_text()
+    with pytest.raises(kyso.KysoError, match=r"trust\[0\]: block 2 \(PRIVATE KEY\)"):
+        kyso.Verifier(trust=[with_key])
+    empty = tmp_path / "empty.pem"
+    empty.write_text("")
+    with pytest.raises(kyso.KysoError, match="empty"):
+        kyso.sign_pdf(DOCS / "simple.pdf", key=KEY, level="B-LT", tsa="http://127.0.0.1:9/", crl=[str(empty)])
+
+
+def test_sign_pdf_to_b_lt_embeds_every_crl_of_a_bundle(tsa_url, tmp_path):
+    signed = kyso.sign_pdf(DOCS / "simple.pdf", key=REVOKED, level="B-LT", tsa=tsa_url,
+                           crl=[str(crl_bundle(tmp_path))])
+    # Offline: only the embedded CRLs can tell that the signer was revoked before the time-stamp.
+    report = kyso.verify(signed, trust=[str(PKI / "root.pem")], revocation="require")
+    sig = report["signatures"][0]
+    assert sig["level"] == "PAdES-B-LT", report
+    assert sig["revocation"]["status"] == "revoked", report
+    assert (sig["indication"], sig["sub_indication"]) == ("TOTAL_FAILED", "REVOKED"), report
