@@ -102,6 +102,9 @@ pub struct Evidence<'a> {
     /// The earliest time the signature is proven to have existed (a verified signature
     /// time-stamp's genTime), if any.
     pub proof_of_existence: Option<OffsetDateTime>,
+    /// The validated chain of the time-stamping unit behind `proof_of_existence`, TSA first;
+    /// empty without a time-stamp.
+    pub timestamp_chain: &'a [Certificate],
 }
 
 /// Maps a path sub-indication to its main indication (ETSI EN 319 102-1 §5.2.6: broken
@@ -122,6 +125,13 @@ pub fn validate_signer(
     report: &mut SignatureReport,
 ) {
     report.signer = Some(evidence.signer.to_signer_report());
+    let mut evidence = *evidence;
+    if let Err(why) = check_timestamp_unit(&evidence, options, report) {
+        // A time-stamp from a unit revoked before it stamped proves nothing.
+        report.warnings.push(format!("timestamp_unusable: {why}"));
+        evidence.proof_of_existence = None;
+    }
+    let evidence = &evidence;
     let mut pool: Vec<Certificate> = evidence.certificates.to_vec();
     pool.extend(options.certificates.iter().cloned());
     let now = options.policy.time();
@@ -275,6 +285,49 @@ fn check_revocation(
     }
 }
 
+/// Revocation of the time-stamping unit's chain at the time-stamp's genTime: a TSA (or one of
+/// its CAs) revoked at or before that time voids the proof of existence, and so does an
+/// unknown status under [`RevocationMode::Require`]; in soft mode an unknown status is a
+/// warning naming the certificate.
+fn check_timestamp_unit(
+    evidence: &Evidence<'_>,
+    options: &VerifyOptions,
+    report: &mut SignatureReport,
+) -> Result<(), String> {
+    let Some(gen_time) = evidence.proof_of_existence else {
+        return Ok(());
+    };
+    if options.policy.revocation == RevocationMode::Off {
+        return Ok(());
+    }
+    for pair in evidence.timestamp_chain.windows(2) {
+        let (cert, issuer) = (&pair[0], &pair[1]);
+        let subject = cert.subject().to_rfc4514();
+        match certificate_status(cert, issuer, gen_time, evidence, options, report) {
+            Some(Status {
+                status: RevocationStatus::Revoked,
+                revoked_at,
+                ..
+            }) if revoked_at.is_none_or(|t| t <= gen_time) => {
+                return Err(format!(
+                    "the time-stamping certificate {subject} was revoked on {}, before it stamped",
+                    revoked_at.map(rfc3339).unwrap_or_default()
+                ));
+            }
+            Some(_) => {}
+            None if options.policy.revocation == RevocationMode::Require => {
+                return Err(format!(
+                    "revocation status is required but unknown for the time-stamping certificate {subject}"
+                ));
+            }
+            None => report.warnings.push(format!(
+                "revocation_unknown: no CRL or OCSP answer for the time-stamping certificate {subject}"
+            )),
+        }
+    }
+    Ok(())
+}
+
 /// What the available OCSP answers and CRLs say about `cert`, issued by `issuer`, at `at`.
 fn certificate_status(
     cert: &Certificate,
@@ -391,6 +444,13 @@ fn crl_speaks_for(
     report: &mut SignatureReport,
 ) -> bool {
     if crl.issuer().der() != issuer.subject().der() {
+        return false;
+    }
+    if let Some(defect) = crl.defects().first() {
+        report.warnings.push(format!(
+            "crl_ignored: a {source} CRL of {} has {defect}",
+            issuer.subject().to_rfc4514()
+        ));
         return false;
     }
     if issuer.key_usage().is_some_and(|ku| !ku.crl_sign) {

@@ -172,6 +172,7 @@ fn a_stale_ocsp_answer_is_not_evidence() {
             crls: &[],
             ocsp: &ocsp,
             proof_of_existence: None,
+            timestamp_chain: &[],
         };
         let mut report = SignatureReport::new("s", "test");
         validate_signer(&evidence, &options, &mut report);

@@ -428,7 +428,11 @@ fn verify_one<S: Source>(
         fail(&mut report, f.sub_indication, f.message);
         return Ok((Some(revision), report, locks));
     }
-    let proof_of_existence = signature_timestamp(&cms, options, &mut report);
+    let (proof_of_existence, timestamp_chain) =
+        match signature_timestamp(&cms, options, &mut report) {
+            Some((time, chain)) => (Some(time), chain),
+            None => (None, Vec::new()),
+        };
     if proof_of_existence.is_some() && report.level == "PAdES-B-B" {
         report.level = "PAdES-B-T".into();
     }
@@ -462,6 +466,7 @@ fn verify_one<S: Source>(
             crls: &crls,
             ocsp: &ocsp,
             proof_of_existence,
+            timestamp_chain: &timestamp_chain,
         };
         validate_signer(&evidence, options, &mut report);
         let status_from_document = report.revocation.as_ref().is_some_and(|r| {
@@ -507,12 +512,13 @@ fn check_algorithms(cms: &ParsedSignedData, options: &VerifyOptions, report: &mu
     }
 }
 
-/// Verifies the signature time-stamp (unsigned attribute) and returns its time when valid.
+/// Verifies the signature time-stamp (unsigned attribute) and returns its time and the TSA's
+/// chain when valid.
 fn signature_timestamp(
     cms: &ParsedSignedData,
     options: &VerifyOptions,
     report: &mut SignatureReport,
-) -> Option<time::OffsetDateTime> {
+) -> Option<(time::OffsetDateTime, Vec<crate::pki::Certificate>)> {
     let token = cms.timestamp_token.as_ref()?;
     let parsed = match TimestampToken::parse(token) {
         Ok(t) => t,
@@ -533,11 +539,15 @@ fn signature_timestamp(
         &options.policy,
     );
     let ok = result.is_ok();
-    if let Err(e) = result {
-        report
-            .warnings
-            .push(format!("timestamp_invalid: {}", e.message));
-    }
+    let chain = match result {
+        Ok(chain) => chain,
+        Err(e) => {
+            report
+                .warnings
+                .push(format!("timestamp_invalid: {}", e.message));
+            Vec::new()
+        }
+    };
     report.timestamp = Some(TimestampReport {
         time: rfc3339(parsed.gen_time),
         tsa,
@@ -547,7 +557,7 @@ fn signature_timestamp(
             Indication::Indeterminate
         },
     });
-    ok.then_some(parsed.gen_time)
+    ok.then_some((parsed.gen_time, chain))
 }
 
 fn verify_doc_timestamp<S: Source>(
@@ -580,7 +590,7 @@ fn verify_doc_timestamp<S: Source>(
         options.policy.time(),
         &options.policy,
     ) {
-        Ok(()) => {
+        Ok(_) => {
             report.timestamp = Some(TimestampReport {
                 time: rfc3339(token.gen_time),
                 tsa: report

@@ -121,6 +121,7 @@ struct Inner {
     unknown_critical: Vec<String>,
     name_constraints: bool,
     defects: Vec<String>,
+    anchor_defects: Vec<String>,
     sha256: [u8; 32],
 }
 
@@ -188,10 +189,15 @@ impl Certificate {
             ocsp_no_check: false,
             unknown_critical: Vec::new(),
             name_constraints: false,
-            defects: issuance_defects(&cert),
+            defects: Vec::new(),
+            anchor_defects: Vec::new(),
             sha256: [0; 32],
         };
         inner.identity = Identity::from_name(&inner.subject);
+        let (issued, always) = issuance_defects(&cert);
+        inner.defects = issued;
+        inner.defects.extend(always.iter().cloned());
+        inner.anchor_defects = always;
         let digest = DigestAlgorithm::Sha256.digest(der);
         inner.sha256.copy_from_slice(&digest);
 
@@ -452,6 +458,13 @@ impl Certificate {
     pub fn issuance_defects(&self) -> &[String] {
         &self.0.defects
     }
+    /// The part of [`Certificate::issuance_defects`] that disqualifies a trust anchor too:
+    /// encoding rules every certificate keeps (serial number, duplicate or mis-marked
+    /// extensions, a CA without subjectKeyIdentifier or critical basicConstraints, malformed
+    /// name constraints).
+    pub fn anchor_defects(&self) -> &[String] {
+        &self.0.anchor_defects
+    }
     /// Critical extensions kyso does not understand.
     pub fn unknown_critical_extensions(&self) -> &[String] {
         &self.0.unknown_critical
@@ -497,12 +510,21 @@ impl PartialEq for Certificate {
 }
 impl Eq for Certificate {}
 
+/// Most name-constraint subtrees accepted in one certificate: checking them costs subtrees ×
+/// names of every certificate below, which a hostile CA could make enormous.
+const MAX_NAME_CONSTRAINT_SUBTREES: usize = 1024;
+
 /// Defects of a certificate as an issued certificate; see [`Certificate::issuance_defects`].
-fn issuance_defects(cert: &x509_parser::certificate::X509Certificate<'_>) -> Vec<String> {
-    let mut defects = Vec::new();
+/// The second list holds those that also disqualify a trust anchor (its content is trusted,
+/// but not when it breaks the encoding rules every certificate must keep).
+fn issuance_defects(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+) -> (Vec<String>, Vec<String>) {
+    let mut issued = Vec::new();
+    let mut always = Vec::new();
     // Extensions, and so keyUsage and basicConstraints, exist only in version 3.
     if cert.version() != x509_parser::x509::X509Version::V3 {
-        defects.push(format!(
+        issued.push(format!(
             "version {} (only version 3 is accepted)",
             cert.version().0 + 1
         ));
@@ -513,17 +535,106 @@ fn issuance_defects(cert: &x509_parser::certificate::X509Certificate<'_>) -> Vec
     if inner.algorithm != outer.algorithm
         || inner.parameters.as_ref().map(any_der) != outer.parameters.as_ref().map(any_der)
     {
-        defects.push("a signature algorithm that differs from the one it signed".into());
+        issued.push("a signature algorithm that differs from the one it signed".into());
     }
     // RFC 5280 §4.1.2.2: a positive integer of at most 20 octets.
     let serial = cert.raw_serial();
     if serial.first().is_none_or(|&b| b & 0x80 != 0) {
-        defects.push("a negative or empty serial number".into());
+        always.push("a negative or empty serial number".into());
+    } else if serial.iter().all(|&b| b == 0) {
+        // Old roots have it (Starfield's G2); as an issued certificate it is refused.
+        issued.push("a serial number of zero".into());
     } else if serial.len() > 21 || (serial.len() == 21 && serial[0] != 0) {
-        defects.push("a serial number longer than 20 octets".into());
+        always.push("a serial number longer than 20 octets".into());
     }
     if cert.tbs_certificate.extensions_map().is_err() {
-        defects.push("an extension present twice".into());
+        always.push("an extension present twice".into());
+    }
+    let self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
+    if cert.issuer().as_raw().len() <= 2 {
+        issued.push("an empty issuer name".into());
+    }
+    let mut is_ca = false;
+    let mut has_aki_key_id = false;
+    let mut has_ski = false;
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::BasicConstraints(bc) if bc.ca => {
+                is_ca = true;
+                // RFC 5280 §4.2.1.9: conforming CAs mark it critical.
+                if !ext.critical {
+                    always.push("a non-critical basicConstraints in a CA certificate".into());
+                }
+            }
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                has_aki_key_id = aki.key_identifier.is_some();
+                if ext.critical {
+                    always.push("a critical authorityKeyIdentifier".into());
+                }
+            }
+            ParsedExtension::SubjectKeyIdentifier(_) => {
+                has_ski = true;
+                if ext.critical {
+                    always.push("a critical subjectKeyIdentifier".into());
+                }
+            }
+            ParsedExtension::PolicyConstraints(_) if !ext.critical => {
+                always.push("a non-critical policyConstraints".into());
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                if !ext.critical {
+                    always.push("a non-critical nameConstraints".into());
+                }
+                always.extend(name_constraint_defects(nc));
+            }
+            _ => {}
+        }
+    }
+    if cert
+        .extensions()
+        .iter()
+        .any(|e| e.oid.to_id_string() == "2.5.29.30")
+        && !is_ca
+    {
+        always.push("nameConstraints in a certificate that is not a CA".into());
+    }
+    // RFC 5280 §4.2.1.1 and §4.2.1.2: every certificate but a self-signed one names its
+    // issuer's key; every CA names its own.
+    if !self_issued && !has_aki_key_id {
+        always.push("no authorityKeyIdentifier keyIdentifier".into());
+    }
+    if is_ca && !has_ski {
+        always.push("a CA certificate without subjectKeyIdentifier".into());
+    }
+    if is_ca && cert.subject().as_raw().len() <= 2 {
+        always.push("a CA certificate with an empty subject".into());
+    }
+    (issued, always)
+}
+
+/// RFC 5280 §4.2.1.10: at least one of the two subtree lists, each with at least one entry; a
+/// dNSName constraint is a host name, without a leading period.
+fn name_constraint_defects(nc: &x509_parser::extensions::NameConstraints<'_>) -> Vec<String> {
+    let mut defects = Vec::new();
+    let lists = [&nc.permitted_subtrees, &nc.excluded_subtrees];
+    if lists
+        .iter()
+        .all(|l| l.as_ref().is_none_or(|v| v.is_empty()))
+    {
+        defects.push("a nameConstraints with neither permitted nor excluded subtrees".into());
+    }
+    let subtrees: Vec<_> = lists.iter().filter_map(|l| l.as_ref()).flatten().collect();
+    if subtrees.len() > MAX_NAME_CONSTRAINT_SUBTREES {
+        defects.push(format!(
+            "{} name-constraint subtrees (at most {MAX_NAME_CONSTRAINT_SUBTREES})",
+            subtrees.len()
+        ));
+    }
+    if subtrees
+        .iter()
+        .any(|t| matches!(t.base, GeneralName::DNSName(d) if d.starts_with('.')))
+    {
+        defects.push("a dNSName name constraint with a leading period".into());
     }
     defects
 }

@@ -29,6 +29,7 @@ pub struct Crl {
     this_update: OffsetDateTime,
     next_update: Option<OffsetDateTime>,
     signature_algorithm: std::result::Result<SignatureAlgorithm, String>,
+    defects: Vec<String>,
     signature: Vec<u8>,
     revoked: Vec<RevokedEntry>,
 }
@@ -86,6 +87,27 @@ impl Crl {
                 SignatureAlgorithm::from_algorithm_identifier(&oid, params.as_deref(), None)
                     .map_err(super::certificate::reason)
             });
+        // RFC 5280 §5.2.3: every CRL carries a (non-critical) cRLNumber; §5.2: an unknown
+        // critical extension makes the CRL unusable.
+        let mut defects = Vec::new();
+        let mut has_number = false;
+        for ext in crl.extensions() {
+            let oid = ext.oid.to_id_string();
+            match oid.as_str() {
+                "2.5.29.20" => {
+                    has_number = true;
+                    if ext.critical {
+                        defects.push("a critical cRLNumber".to_owned());
+                    }
+                }
+                "2.5.29.35" => {}
+                _ if ext.critical => defects.push(format!("an unknown critical extension {oid}")),
+                _ => {}
+            }
+        }
+        if !has_number {
+            defects.push("no cRLNumber".to_owned());
+        }
         let revoked = crl
             .iter_revoked_certificates()
             .map(|r| RevokedEntry {
@@ -97,6 +119,7 @@ impl Crl {
             })
             .collect();
         Ok(Crl {
+            defects,
             der: der.to_vec(),
             tbs_range,
             issuer: Name::from_x509(crl.issuer()),
@@ -127,6 +150,13 @@ impl Crl {
     /// The revoked entries.
     pub fn revoked(&self) -> &[RevokedEntry] {
         &self.revoked
+    }
+
+    /// What makes this CRL unusable as revocation evidence (RFC 5280 §5.2): no cRLNumber, a
+    /// critical one, an unknown critical extension (delta CRLs and issuing distribution points
+    /// among them, which kyso does not process). Empty for a usable CRL.
+    pub fn defects(&self) -> &[String] {
+        &self.defects
     }
 
     /// The algorithm the CRL is signed with, or why it is not accepted.

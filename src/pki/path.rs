@@ -362,7 +362,12 @@ fn check_structure(chain: &[Certificate], usage: Usage) -> Result<(), PathFailur
             );
         }
         let is_anchor = i + 1 == chain.len();
-        if !is_anchor && let Some(defect) = cert.issuance_defects().first() {
+        let defects = if is_anchor {
+            cert.anchor_defects()
+        } else {
+            cert.issuance_defects()
+        };
+        if let Some(defect) = defects.first() {
             return fail(
                 SubIndication::ChainConstraintsFailure,
                 format!("{} has {defect}", name(cert)),
@@ -480,6 +485,8 @@ pub fn check_usage(leaf: &Certificate, usage: Usage) -> Result<(), PathFailure> 
 }
 
 fn check_time(chain: &[Certificate], at: OffsetDateTime) -> Result<(), PathFailure> {
+    // Certificate times have whole seconds; notAfter 23:59:59 covers that whole second.
+    let at = at.replace_nanosecond(0).unwrap_or(at);
     for cert in chain {
         if at < cert.not_before() {
             return fail(

@@ -337,7 +337,8 @@ impl TimestampToken {
     /// Verifies the token over `stamped` (the bytes whose digest was time-stamped): the
     /// imprint, the CMS signature, and the TSA's chain with id-kp-timeStamping, validated at
     /// `at` (usually the validation time; the token's own genTime when older evidence is
-    /// being examined). `extra` are certificates from elsewhere in the document.
+    /// being examined). `extra` are certificates from elsewhere in the document. Returns the
+    /// TSA's validated chain, TSA first, whose revocation the caller checks.
     pub fn verify(
         &self,
         stamped: &[u8],
@@ -345,7 +346,7 @@ impl TimestampToken {
         trust: &TrustStore,
         at: OffsetDateTime,
         policy: &ValidationPolicy,
-    ) -> std::result::Result<(), TimestampFailure> {
+    ) -> std::result::Result<Vec<Certificate>, TimestampFailure> {
         self.verify_imprint(
             &self.imprint_algorithm.digest(stamped),
             extra,
@@ -365,7 +366,7 @@ impl TimestampToken {
         trust: &TrustStore,
         at: OffsetDateTime,
         policy: &ValidationPolicy,
-    ) -> std::result::Result<(), TimestampFailure> {
+    ) -> std::result::Result<Vec<Certificate>, TimestampFailure> {
         let fail = |sub, message: String| {
             Err(TimestampFailure {
                 sub_indication: sub,
@@ -394,7 +395,7 @@ impl TimestampToken {
         if let Err(f) = path.result {
             return fail(f.sub_indication, format!("TSA: {}", f.message));
         }
-        Ok(())
+        Ok(path.chain)
     }
 }
 

@@ -340,7 +340,7 @@ pub(crate) fn verify<'a, 'i>(
     embedded: &[Certificate],
     options: &VerifyOptions,
     report: &mut SignatureReport,
-) -> Option<OffsetDateTime> {
+) -> Option<(OffsetDateTime, Vec<Certificate>)> {
     let qp = qualifying_properties_of(sig)?;
     report.level = "XAdES-B-B".to_owned();
     let fail = |r: &mut SignatureReport, ind, sub, msg: String| r.fail(ind, sub, msg);
@@ -416,21 +416,23 @@ pub(crate) fn verify<'a, 'i>(
     }
     let usp = child_named(qp, XADES_NS, "UnsignedProperties")
         .and_then(|u| child_named(u, XADES_NS, "UnsignedSignatureProperties"));
-    let mut proven: Option<OffsetDateTime> = None;
+    let mut proven: Option<(OffsetDateTime, Vec<Certificate>)> = None;
     for ts in usp
         .into_iter()
         .flat_map(|u| children_named(u, XADES_NS, "SignatureTimeStamp"))
         .take(MAX_TIMESTAMPS)
     {
         match check_timestamp(ts, signature_value, signer, embedded, options) {
-            Ok((token, tsa)) => {
+            Ok((token, tsa, chain)) => {
                 report.level = "XAdES-B-T".to_owned();
                 report.timestamp = Some(TimestampReport {
                     time: rfc3339(token.gen_time),
                     tsa,
                     indication: Indication::TotalPassed,
                 });
-                proven = Some(proven.map_or(token.gen_time, |p| p.min(token.gen_time)));
+                if proven.as_ref().is_none_or(|(p, _)| token.gen_time < *p) {
+                    proven = Some((token.gen_time, chain));
+                }
             }
             Err((sub, message, time, tsa)) => {
                 let indication = match sub {
@@ -533,7 +535,7 @@ fn check_timestamp(
     _signer: &Certificate,
     embedded: &[Certificate],
     options: &VerifyOptions,
-) -> std::result::Result<(TimestampToken, String), TsFailure> {
+) -> std::result::Result<(TimestampToken, String, Vec<Certificate>), TsFailure> {
     let bad = |m: String| (SubIndication::FormatFailure, m, None, String::new());
     let method = match child_named(ts, DSIG_NS, "CanonicalizationMethod")
         .and_then(|m| m.attribute("Algorithm"))
@@ -561,7 +563,7 @@ fn check_timestamp(
         options.policy.time(),
         &options.policy,
     ) {
-        Ok(()) => Ok((token, tsa)),
+        Ok(chain) => Ok((token, tsa, chain)),
         Err(f) => Err((f.sub_indication, f.message, Some(token.gen_time), tsa)),
     }
 }

@@ -375,6 +375,7 @@ fn check_signature<'a, 'i>(
     )?;
 
     let mut proof_of_existence: Option<OffsetDateTime> = None;
+    let mut timestamp_chain: Vec<Certificate> = Vec::new();
     if let Some(signer) = &signer {
         if let Some(kv) = &key_info.key_value
             && !signer.public_key().is_ok_and(|k| same_key(k, kv))
@@ -395,7 +396,8 @@ fn check_signature<'a, 'i>(
             options,
             report,
         ) {
-            proof_of_existence = Some(found);
+            proof_of_existence = Some(found.0);
+            timestamp_chain = found.1;
         }
     }
     if report.claimed_signing_time.is_none()
@@ -427,6 +429,7 @@ fn check_signature<'a, 'i>(
             crls: &crls,
             ocsp: &carried.ocsp,
             proof_of_existence,
+            timestamp_chain: &timestamp_chain,
         };
         validate_signer(&evidence, options, report);
         let status_carried = report.revocation.as_ref().is_some_and(|r| {
