@@ -679,7 +679,7 @@ pub unsafe extern "C" fn kyso_prepare(
                     _ if opts.pss => crate::crypto::SignatureScheme::RsaPss,
                     _ => crate::crypto::SignatureScheme::RsaPkcs1v15,
                 };
-                let alg = crate::crypto::SignatureAlgorithm { scheme, digest };
+                let alg = crate::crypto::SignatureAlgorithm::new(scheme, digest);
                 (chain, alg)
             }
             (None, Some(_)) => {

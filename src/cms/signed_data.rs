@@ -529,7 +529,11 @@ impl ParsedSignedData {
             Ok(k) => k,
             Err(e) => return fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
         };
-        let signed_digest = match (&self.signed_attrs_der, &self.message_digest) {
+        // The signature is over the signed attributes (or, without them, the content) hashed
+        // with digestAlgorithm, whatever digest signatureAlgorithm names (as OpenSSL
+        // verifies); a PSS salt length stays as declared.
+        let alg = self.signature_algorithm.with_digest(self.digest_algorithm);
+        let verified = match (&self.signed_attrs_der, &self.message_digest) {
             (Some(attrs), Some(md)) => {
                 if md.as_slice() != content_digest {
                     return fail(
@@ -537,18 +541,14 @@ impl ParsedSignedData {
                         "message-digest does not match the signed content".into(),
                     );
                 }
-                self.digest_algorithm.digest(attrs)
+                key.verify(alg, attrs, &self.signature)
             }
-            (None, _) => content_digest.to_vec(),
+            (None, _) => key.verify_digest(alg, content_digest, &self.signature),
             (Some(_), None) => {
                 return fail(SubIndication::FormatFailure, "no message-digest".into());
             }
         };
-        let alg = SignatureAlgorithm {
-            digest: self.digest_algorithm,
-            ..self.signature_algorithm
-        };
-        match key.verify_digest(alg, &signed_digest, &self.signature) {
+        match verified {
             Ok(true) => {}
             Ok(false) => {
                 return fail(

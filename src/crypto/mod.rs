@@ -1,11 +1,10 @@
-//! Cryptography: digests, raw signature verification, keys and signers.
+//! Cryptography: digests, signature verification, keys and signers.
 //!
 //! Knows nothing of PDF, XML or what a certificate means; it only computes.
 
 mod algorithm;
 mod digest;
 mod keys;
-mod rsa_public;
 
 pub use algorithm::{SignatureAlgorithm, SignatureScheme, oid};
 pub use digest::{DigestAlgorithm, Hasher};

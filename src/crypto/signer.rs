@@ -120,10 +120,7 @@ impl Signer for KeyFileSigner {
 
     fn signature_algorithm(&self, digest: DigestAlgorithm) -> SignatureAlgorithm {
         match self.key {
-            PrivateKey::Rsa(_) => SignatureAlgorithm {
-                scheme: self.rsa_scheme,
-                digest,
-            },
+            PrivateKey::Rsa(_) => SignatureAlgorithm::new(self.rsa_scheme, digest),
             _ => self.key.default_algorithm(digest),
         }
     }
@@ -153,14 +150,20 @@ impl Signer for KeyFileSigner {
     }
 }
 
-/// ring's encoding for an RSA algorithm (ring signs no SHA-1; PSS salts are digest-long, as
-/// the `rsa` crate's).
+/// ring's encoding for an RSA algorithm (ring signs no SHA-1, and its PSS salts are as long
+/// as the digest: other salt lengths sign through the `rsa` crate).
 fn ring_padding(
     algorithm: SignatureAlgorithm,
 ) -> Option<&'static dyn ring::signature::RsaEncoding> {
     use DigestAlgorithm as D;
     use SignatureScheme as S;
     use ring::signature as r;
+    if algorithm
+        .salt_len()
+        .is_some_and(|s| s != algorithm.digest.output_len())
+    {
+        return None;
+    }
     Some(match (algorithm.scheme, algorithm.digest) {
         (S::RsaPkcs1v15, D::Sha256) => &r::RSA_PKCS1_SHA256,
         (S::RsaPkcs1v15, D::Sha384) => &r::RSA_PKCS1_SHA384,
@@ -305,10 +308,7 @@ mod tests {
                 if 2 * digest.output_len() + 2 > public.kind().bits() / 8 {
                     continue;
                 }
-                let pss = SignatureAlgorithm {
-                    scheme: SignatureScheme::RsaPss,
-                    digest,
-                };
+                let pss = SignatureAlgorithm::rsa_pss(digest);
                 let signature = signer.sign_message(pss, message, &hash).unwrap();
                 assert!(
                     public.verify_digest(pss, &hash, &signature).unwrap(),

@@ -483,8 +483,7 @@ impl Certificate {
     pub fn is_signed_by(&self, issuer: &Certificate) -> Result<bool> {
         let alg = self.signature_algorithm()?;
         let key = issuer.public_key()?;
-        let digest = alg.digest.digest(self.tbs_der());
-        key.verify_digest(alg, &digest, self.signature())
+        key.verify(alg, self.tbs_der(), self.signature())
     }
 
     /// The report's view of this certificate as a signer.

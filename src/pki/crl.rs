@@ -173,10 +173,9 @@ impl Crl {
             .signature_algorithm
             .clone()
             .map_err(Error::Unsupported)?;
-        let digest = alg.digest.digest(&self.der[self.tbs_range.clone()]);
         issuer
             .public_key()?
-            .verify_digest(alg, &digest, &self.signature)
+            .verify(alg, &self.der[self.tbs_range.clone()], &self.signature)
     }
 
     /// Whether the CRL speaks for time `at`: issued at or before it, and not past nextUpdate.

@@ -372,10 +372,9 @@ impl OcspResponse {
             params.as_deref(),
             None,
         )?;
-        let digest = alg.digest.digest(&self.tbs_der);
         let verifies = |c: &Certificate| -> bool {
             c.public_key()
-                .and_then(|k| k.verify_digest(alg, &digest, &self.signature))
+                .and_then(|k| k.verify(alg, &self.tbs_der, &self.signature))
                 .unwrap_or(false)
         };
         if verifies(issuer) {

@@ -58,8 +58,7 @@ impl VerifiedSignatures {
         if self.0.lock().is_ok_and(|set| set.contains(&key)) {
             return Ok(true);
         }
-        let digest = algorithm.digest.digest(message);
-        let valid = public_key.verify_digest(algorithm, &digest, signature)?;
+        let valid = public_key.verify(algorithm, message, signature)?;
         if valid && let Ok(mut set) = self.0.lock() {
             if set.len() >= CAPACITY {
                 set.clear();

@@ -168,7 +168,11 @@ pub(crate) fn check(
         .map(|&(signature_id, key_id, scheme, digest)| KysoAlgorithm {
             signature_id,
             key_id,
-            algorithm: SignatureAlgorithm { scheme, digest },
+            algorithm: SignatureAlgorithm {
+                scheme,
+                digest,
+                pss_salt_len: None,
+            },
             issuers: chain,
             memo,
         })

@@ -246,10 +246,8 @@ pub(crate) fn signature_from_uri(
     uri: &str,
 ) -> std::result::Result<SignatureAlgorithm, AlgorithmRefusal> {
     if let Some((_, scheme, digest)) = SIGNATURE_URIS.iter().find(|(u, _, _)| *u == uri) {
-        return Ok(SignatureAlgorithm {
-            scheme: *scheme,
-            digest: *digest,
-        });
+        // RFC 6931's RSA-PSS methods (`…#sha256-rsa-MGF1`) have a salt as long as the digest.
+        return Ok(SignatureAlgorithm::new(*scheme, *digest));
     }
     if BROKEN_SIGNATURE_URIS.contains(&uri) {
         return Err(AlgorithmRefusal::Broken(format!(

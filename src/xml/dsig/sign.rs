@@ -224,10 +224,7 @@ pub fn prepare_xml(
     };
     check_signing_certificate(signer, &policy)?;
     let time = policy.time();
-    let algorithm = SignatureAlgorithm {
-        scheme: scheme_for(signer, options.scheme)?,
-        digest: options.digest,
-    };
+    let algorithm = SignatureAlgorithm::new(scheme_for(signer, options.scheme)?, options.digest);
     let c14n = options.c14n.unwrap_or(C14nMethod::Inclusive10);
     let p = match options.prefix.as_str() {
         "" => String::new(),

@@ -358,21 +358,12 @@ fn check_signature<'a, 'i>(
 
     // Signature value over the canonical SignedInfo.
     let value = decode_base64(&text_content(parts.signature_value), "SignatureValue")?;
-    let mut hasher = algorithm.digest.hasher();
-    Canonicalizer::new(c14n)
+    let signed_info = Canonicalizer::new(c14n)
         .with_inclusive_prefixes(inclusive_prefixes(c14n_node, c14n))
-        .subtree(parts.signed_info, &[], &mut hasher)?;
-    let signed_info_digest = hasher.finish();
+        .subtree_to_vec(parts.signed_info, &[])?;
 
     let key_info = KeyInfoData::read(parts.key_info)?;
-    let signer = find_signer(
-        &key_info,
-        options,
-        algorithm,
-        &signed_info_digest,
-        &value,
-        report,
-    )?;
+    let signer = find_signer(&key_info, options, algorithm, &signed_info, &value, report)?;
 
     let mut proof_of_existence: Option<OffsetDateTime> = None;
     let mut timestamp_chain: Vec<Certificate> = Vec::new();
@@ -530,7 +521,7 @@ fn find_signer(
     key_info: &KeyInfoData,
     options: &VerifyOptions,
     algorithm: SignatureAlgorithm,
-    digest: &[u8],
+    signed_info: &[u8],
     value: &[u8],
     report: &mut SignatureReport,
 ) -> Result<Option<Certificate>, Problem> {
@@ -554,7 +545,7 @@ fn find_signer(
             mismatch.get_or_insert(refusal.to_string());
             continue;
         }
-        match check_value(key, algorithm, digest, value) {
+        match check_value(key, algorithm, signed_info, value) {
             Ok(true) => {
                 check_key_policy(key, algorithm, &options.policy, report);
                 return Ok(Some(cert.clone()));
@@ -608,7 +599,7 @@ fn find_signer(
                 .to_owned(),
         });
     };
-    match check_value(key, algorithm, digest, value) {
+    match check_value(key, algorithm, signed_info, value) {
         Ok(true) => Err(Problem {
             indication: Indication::Indeterminate,
             sub: SubIndication::NoSigningCertificateFound,
@@ -627,19 +618,19 @@ fn find_signer(
     }
 }
 
-/// Verifies a raw XMLDSig signature value. ECDSA values must be `r‖s` of the curve's size
-/// (XMLDSig 1.1 §6.4.3), as xmlsec1 requires; a DER value is refused.
+/// Verifies a raw XMLDSig signature value over the canonical SignedInfo. ECDSA values must be
+/// `r‖s` of the curve's size (XMLDSig 1.1 §6.4.3), as xmlsec1 requires; a DER value is
+/// refused.
 fn check_value(
     key: &PublicKey,
     algorithm: SignatureAlgorithm,
-    digest: &[u8],
+    signed_info: &[u8],
     value: &[u8],
 ) -> std::result::Result<bool, String> {
-    if algorithm.scheme == SignatureScheme::Ecdsa {
-        let size = match key.kind() {
-            KeyKind::Ec { bits, .. } => bits.div_ceil(8) * 2,
-            KeyKind::Rsa { .. } => return Err("an ECDSA signature method with an RSA key".into()),
-        };
+    if algorithm.scheme == SignatureScheme::Ecdsa
+        && let KeyKind::Ec { bits, .. } = key.kind()
+    {
+        let size = bits.div_ceil(8) * 2;
         // r and s may carry leading zero octets beyond the curve's size (xmlsec accepts
         // such padding); anything else is not an XMLDSig ECDSA value.
         let half = value.len() / 2;
@@ -654,10 +645,11 @@ fn check_value(
         let mut raw = value[extra..half].to_vec();
         raw.extend_from_slice(&value[half + extra..]);
         return key
-            .verify_digest(algorithm, digest, &raw)
+            .verify(algorithm, signed_info, &raw)
             .map_err(|e| plain(&e));
     }
-    key.verify_digest(algorithm, digest, value)
+    // An ECDSA method with an RSA key, or the reverse, is refused by `verify` as a mismatch.
+    key.verify(algorithm, signed_info, value)
         .map_err(|e| plain(&e))
 }
 
