@@ -50,7 +50,13 @@ fn b_lta_still_passes_after_the_signer_certificate_expired() {
         &ExtendOptions {
             level: LtvLevel::Lta,
             tsa_url: Some(tsa.url.clone()),
-            crls: vec![read_fixture("pki/gov-ca.crl"), read_fixture("pki/root.crl")],
+            // The signer's CA, the root, and the time-stamping unit's CA: every certificate
+            // of both paths needs its status.
+            crls: vec![
+                read_fixture("pki/gov-ca.crl"),
+                read_fixture("pki/root.crl"),
+                read_fixture("pki/business-ca.crl"),
+            ],
             ..Default::default()
         },
     )
