@@ -79,8 +79,9 @@ fn adding_validation_data_to_an_existing_dss_is_permitted() {
     let first = b_lt(&["gov-ca"]);
     let report = verify(&first);
     assert_eq!(
-        report.signatures[0].sub_indication, None,
-        "the signer's CRL is enough for the signer: {report:#?}"
+        report.signatures[0].sub_indication,
+        Some(kyso::SubIndication::TryLater),
+        "the signer's CRL leaves its CA unknown: {report:#?}"
     );
     let more = extend_pdf(
         &first,

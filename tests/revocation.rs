@@ -155,6 +155,8 @@ fn a_stale_ocsp_answer_is_not_evidence() {
     };
     let ocsp = [OcspResponse::parse(&der).expect("parse")];
     let pool = [cert("business-ca")];
+    // The CA's status comes from the root's CRL; the signer's from the OCSP answer alone.
+    let root_crl = [kyso::pki::Crl::parse(&read_fixture("pki/root.crl")).expect("root CRL")];
     let run = |at: time::OffsetDateTime| {
         let options = VerifyOptions {
             trust: test_trust(),
@@ -169,7 +171,7 @@ fn a_stale_ocsp_answer_is_not_evidence() {
         let evidence = Evidence {
             signer: &business,
             certificates: &pool,
-            crls: &[],
+            crls: &root_crl,
             ocsp: &ocsp,
             proof_of_existence: None,
             timestamp_chain: &[],
