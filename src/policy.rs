@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use crate::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+use crate::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm};
 
 /// What "revocation status unknown" means during verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -166,6 +166,21 @@ impl ValidationPolicy {
         self.validation_time.unwrap_or_else(OffsetDateTime::now_utc)
     }
 
+    /// Whether the policy accepts a key of this kind and size, whatever it signs: RSA from
+    /// [`ValidationPolicy::min_rsa_bits`]. (Curves other than P-256 and P-384 never get this
+    /// far: their keys are not read.)
+    pub fn check_key(&self, key: KeyKind) -> Result<(), AlgorithmRefusal> {
+        match key {
+            KeyKind::Rsa { bits } if bits < self.min_rsa_bits => {
+                Err(AlgorithmRefusal::Policy(format!(
+                    "an RSA key of {bits} bits (the policy requires {})",
+                    self.min_rsa_bits
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether a signature made with `algorithm` by `key` is acceptable: the one place that
     /// decides it for certificates, CRLs, OCSP responses, time-stamp tokens, CMS signer infos
     /// and XML signatures.
@@ -192,27 +207,13 @@ impl ValidationPolicy {
         algorithm: SignatureAlgorithm,
         key: KeyKind,
     ) -> Result<Option<String>, AlgorithmRefusal> {
-        let fits = matches!(
-            (algorithm.scheme, key),
-            (
-                SignatureScheme::RsaPkcs1v15 | SignatureScheme::RsaPss,
-                KeyKind::Rsa { .. }
-            ) | (SignatureScheme::Ecdsa, KeyKind::Ec { .. })
-        );
-        if !fits {
+        if !algorithm.scheme.fits(key) {
             return Err(AlgorithmRefusal::Mismatch {
                 algorithm: algorithm.name(),
                 key: key.to_string(),
             });
         }
-        if let KeyKind::Rsa { bits } = key
-            && bits < self.min_rsa_bits
-        {
-            return Err(AlgorithmRefusal::Policy(format!(
-                "an RSA key of {bits} bits (the policy requires {})",
-                self.min_rsa_bits
-            )));
-        }
+        self.check_key(key)?;
         if algorithm.digest.is_weak() {
             return match self.weak_algorithms {
                 WeakAlgorithms::Reject => Err(AlgorithmRefusal::Policy(format!(

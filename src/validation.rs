@@ -208,22 +208,21 @@ fn check_revocation(
     for (i, pair) in path.chain.windows(2).enumerate() {
         let (cert, issuer) = (&pair[0], &pair[1]);
         let found = certificate_status(cert, issuer, at, evidence, options, report);
-        report.chain_revocation.push(ChainRevocationReport {
+        let element = ChainRevocationReport {
             subject: cert.subject().to_rfc4514(),
             status: found
                 .as_ref()
                 .map_or(RevocationStatus::Unknown, |s| s.status),
             source: found.as_ref().map(|s| s.source.clone()),
             revoked_at: found.as_ref().and_then(|s| s.revoked_at).map(rfc3339),
-        });
+        };
         if i == 0 {
             report.revocation = Some(RevocationReport {
-                status: found
-                    .as_ref()
-                    .map_or(RevocationStatus::Unknown, |s| s.status),
-                source: found.as_ref().map(|s| s.source.clone()),
+                status: element.status,
+                source: element.source.clone(),
             });
         }
+        report.chain_revocation.push(element);
         match found {
             Some(Status {
                 status: RevocationStatus::Revoked,
@@ -571,6 +570,70 @@ fn fetch_online(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::SignatureAlgorithm;
+    use crate::pki::{OcspAnswer, OcspStatus};
+    use crate::{DigestAlgorithm, ValidationPolicy, WeakAlgorithms};
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/fixtures/pki/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn cert(name: &str) -> Certificate {
+        Certificate::parse_any(&fixture(&format!("{name}.pem")))
+            .expect("certificate")
+            .remove(0)
+    }
+
+    /// A verified answer from `responder`, produced at `produced_at`, signed with `digest`.
+    fn answer(responder: &str, produced_at: OffsetDateTime, digest: DigestAlgorithm) -> OcspAnswer {
+        OcspAnswer {
+            status: OcspStatus::Good,
+            this_update: produced_at,
+            next_update: None,
+            produced_at,
+            responder: cert(responder),
+            algorithm: SignatureAlgorithm::rsa_pkcs1(digest),
+        }
+    }
+
+    #[test]
+    fn a_delegated_responder_must_be_valid_unrevoked_and_within_policy() {
+        use time::macros::datetime;
+        let (ca, policy) = (cert("business-ca"), ValidationPolicy::default());
+        let crl = Crl::parse(&fixture("business-ca.crl")).expect("crl");
+        let crls = [(&crl, "supplied")];
+        let when = datetime!(2026-01-01 00:00 UTC);
+        let sha256 = DigestAlgorithm::Sha256;
+        // ocsp-business: issued by the CA for OCSPSigning, with ocsp-nocheck.
+        assert_eq!(
+            responder_authorised(&answer("ocsp-business", when, sha256), &ca, &crls, &policy),
+            Ok(())
+        );
+        // The same responder after its certificate expired (2044).
+        let late = answer("ocsp-business", datetime!(2046-01-01 00:00 UTC), sha256);
+        let why = responder_authorised(&late, &ca, &crls, &policy).expect_err("expired");
+        assert!(
+            why.contains("was not valid when the answer was produced"),
+            "{why}"
+        );
+        // A certificate on the CA's CRL, without ocsp-nocheck, answers for nobody.
+        let revoked = answer("revoked", when, sha256);
+        let why = responder_authorised(&revoked, &ca, &crls, &policy).expect_err("revoked");
+        assert!(why.contains("was revoked"), "{why}");
+        // SHA-1 under a strict policy, even from the CA itself.
+        let strict = ValidationPolicy {
+            weak_algorithms: WeakAlgorithms::Reject,
+            ..ValidationPolicy::default()
+        };
+        let mut sha1 = answer("business-ca", when, DigestAlgorithm::Sha1);
+        sha1.responder = ca.clone();
+        let why = responder_authorised(&sha1, &ca, &crls, &strict).expect_err("SHA-1");
+        assert!(why.contains("SHA-1"), "{why}");
+    }
 
     #[test]
     fn fetched_answers_are_reused_and_bad_ones_are_not_kept() {

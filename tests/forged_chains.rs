@@ -3,14 +3,16 @@
 //! not under a pinned national root.
 
 mod common;
+mod pdfutil;
 
 use common::*;
 use kyso::crypto::KeyFileSigner;
-use kyso::pdf::{PdfSignOptions, sign_pdf};
-use kyso::pki::{Certificate, TrustStore, Usage, validate_path};
+use kyso::pdf::sign_pdf;
+use kyso::pki::{Certificate, PathFailure, TrustStore, Usage, validate_path};
 use kyso::validation::VerifyOptions;
 use kyso::xml::{XmlSignOptions, sign_xml};
-use kyso::{Indication, SigningPolicy, SubIndication, ValidationPolicy, ValidationReport};
+use kyso::{Indication, SubIndication, ValidationPolicy, ValidationReport};
+use pdfutil::sign_options;
 
 fn forged(name: &str) -> Certificate {
     Certificate::parse_any(&read_fixture(&format!("forged/{name}.pem")))
@@ -47,7 +49,13 @@ fn trusting(anchor: Certificate) -> TrustStore {
     t
 }
 
-fn assert_forgery_refused(leaf: &Certificate, extra: &[Certificate], trust: &TrustStore) {
+/// Why the path of `leaf` fails for document signing; it must fail with `sub`.
+fn path_failure(
+    leaf: &Certificate,
+    extra: &[Certificate],
+    trust: &TrustStore,
+    sub: SubIndication,
+) -> PathFailure {
     let v = validate_path(
         leaf,
         extra,
@@ -56,14 +64,17 @@ fn assert_forgery_refused(leaf: &Certificate, extra: &[Certificate], trust: &Tru
         Usage::DocumentSigning,
         &policy(),
     );
-    let failure = v
-        .result
-        .expect_err("a forged certificate must not validate");
-    assert_eq!(
-        failure.sub_indication,
+    let failure = v.result.expect_err("a forged path must not validate");
+    assert_eq!(failure.sub_indication, sub, "{}", failure.message);
+    failure
+}
+
+fn assert_forgery_refused(leaf: &Certificate, extra: &[Certificate], trust: &TrustStore) {
+    let failure = path_failure(
+        leaf,
+        extra,
+        trust,
         SubIndication::CertificateChainGeneralFailure,
-        "{}",
-        failure.message
     );
     assert!(
         failure.message.contains("not issued by"),
@@ -79,23 +90,11 @@ fn an_ec_signature_under_an_rsa_test_root_is_no_link() {
 
 #[test]
 fn the_forgery_one_level_up_breaks_the_path_too() {
-    let leaf = forged("test-root-ca-leaf");
-    let v = validate_path(
-        &leaf,
+    let failure = path_failure(
+        &forged("test-root-ca-leaf"),
         &[forged("test-root-ca")],
         &test_trust(),
-        test_time(),
-        Usage::DocumentSigning,
-        &policy(),
-    );
-    let failure = v
-        .result
-        .expect_err("a path through a forged CA must not validate");
-    assert_eq!(
-        failure.sub_indication,
         SubIndication::CertificateChainGeneralFailure,
-        "{}",
-        failure.message
     );
     assert!(
         failure.message.contains("Government CA TEST"),
@@ -145,6 +144,16 @@ fn forged_signer(name: &str, chain: &[&Certificate]) -> KeyFileSigner {
     .expect("forged signer")
 }
 
+/// Verifies with `trust` (the pinned roots alone by default) at the test time.
+fn verify_with(signed: &[u8], trust: TrustStore) -> ValidationReport {
+    let options = VerifyOptions {
+        trust,
+        policy: policy(),
+        ..Default::default()
+    };
+    kyso::verify(signed, &options).expect("verify")
+}
+
 fn assert_not_passed(report: &ValidationReport) {
     assert_ne!(report.indication, Indication::TotalPassed);
     let signature = &report.signatures[0];
@@ -160,23 +169,9 @@ fn a_pdf_signed_with_the_forged_g2_leaf_is_not_valid_with_default_options() {
     let Some(root) = g2_root() else { return };
     let leaf = forged("g2-leaf");
     let signer = forged_signer("g2-leaf", &[&leaf, &root]);
-    let options = PdfSignOptions {
-        policy: SigningPolicy {
-            signing_time: Some(test_time()),
-            ..SigningPolicy::default()
-        },
-        ..PdfSignOptions::default()
-    };
-    let signed = sign_pdf(&read_fixture("docs/simple.pdf"), &signer, &options).expect("sign");
-    let report = kyso::verify(
-        &signed,
-        &VerifyOptions {
-            policy: policy(),
-            ..Default::default()
-        },
-    )
-    .expect("verify");
-    assert_not_passed(&report);
+    let signed =
+        sign_pdf(&read_fixture("docs/simple.pdf"), &signer, &sign_options()).expect("sign");
+    assert_not_passed(&verify_with(&signed, TrustStore::new()));
 
     // And through the command line, with no options at all but the time.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -203,35 +198,16 @@ fn an_xml_invoice_signed_with_the_forged_g2_leaf_is_not_valid() {
         ..XmlSignOptions::default()
     };
     let signed = sign_xml(&read_fixture("docs/generic.xml"), &signer, &options).expect("sign");
-    let report = kyso::verify(
-        &signed,
-        &VerifyOptions {
-            policy: policy(),
-            ..Default::default()
-        },
-    )
-    .expect("verify");
-    assert_not_passed(&report);
+    assert_not_passed(&verify_with(&signed, TrustStore::new()));
 }
 
 #[test]
 fn a_pdf_signed_under_the_forged_test_root_is_not_valid() {
     let leaf = forged("test-root-leaf");
     let signer = forged_signer("test-root-leaf", &[&leaf, &cert("root")]);
-    let options = PdfSignOptions {
-        policy: SigningPolicy {
-            signing_time: Some(test_time()),
-            ..SigningPolicy::default()
-        },
-        ..PdfSignOptions::default()
-    };
-    let signed = sign_pdf(&read_fixture("docs/simple.pdf"), &signer, &options).expect("sign");
-    let options = VerifyOptions {
-        trust: test_trust(),
-        policy: policy(),
-        ..Default::default()
-    };
-    assert_not_passed(&kyso::verify(&signed, &options).expect("verify"));
+    let signed =
+        sign_pdf(&read_fixture("docs/simple.pdf"), &signer, &sign_options()).expect("sign");
+    assert_not_passed(&verify_with(&signed, test_trust()));
 }
 
 /// The leaf `business`, re-signed by its real CA after the algorithm inside the signed part
@@ -272,27 +248,18 @@ fn inner_outer_mismatch() -> Certificate {
 #[test]
 fn a_certificate_whose_inner_and_outer_algorithms_differ_is_refused() {
     let leaf = inner_outer_mismatch();
+    let defects: Vec<&str> = leaf.issuance_defects().collect();
     assert!(
-        leaf.issuance_defects()
+        defects
             .iter()
             .any(|d| d.contains("differs from the one it signed")),
-        "{:?}",
-        leaf.issuance_defects()
+        "{defects:?}"
     );
-    let v = validate_path(
+    let failure = path_failure(
         &leaf,
         &[cert("business-ca")],
         &test_trust(),
-        test_time(),
-        Usage::DocumentSigning,
-        &policy(),
-    );
-    let failure = v
-        .result
-        .expect_err("an inner/outer mismatch must not validate");
-    assert_eq!(
-        failure.sub_indication,
-        SubIndication::ChainConstraintsFailure
+        SubIndication::ChainConstraintsFailure,
     );
     assert!(failure.message.contains("differs"), "{}", failure.message);
 }

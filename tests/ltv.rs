@@ -372,3 +372,35 @@ fn xades_lt_carries_its_validation_data() {
     assert_eq!(report.signatures[0].level, "XAdES-B-T");
     assert_ne!(report.indication, Indication::TotalPassed);
 }
+
+#[test]
+fn a_time_stamp_whose_unit_has_no_revocation_answer_proves_nothing_when_required() {
+    let Some(tsa) = TsaServer::start("tsa") else {
+        return;
+    };
+    let bt = signed_bt("leader.p12", &tsa);
+    let now = time::OffsetDateTime::now_utc();
+    let with = |names: &[&str]| {
+        let mut options = options_at(now, RevocationMode::Require);
+        options.certificates = vec![cert("gov-ca")];
+        options.crls = names
+            .iter()
+            .map(|n| kyso::pki::Crl::parse(&read_fixture(&format!("pki/{n}.crl"))).expect("crl"))
+            .collect();
+        kyso::verify(&bt, &options).expect("verify")
+    };
+    let unusable = |report: &kyso::ValidationReport| {
+        report.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("timestamp_unusable") && w.contains("Kyso TSA TEST"))
+    };
+    // The signer's path is answered for; the time-stamping unit (under the business CA) is
+    // not: its time-stamp no longer counts as proof of existence.
+    let report = with(&["gov-ca", "root"]);
+    assert!(unusable(&report), "{report:#?}");
+    // With the business CA's CRL the unit is answered for too.
+    let report = with(&["gov-ca", "root", "business-ca"]);
+    assert!(!unusable(&report), "{report:#?}");
+    assert_eq!(report.indication, Indication::TotalPassed, "{report:#?}");
+}

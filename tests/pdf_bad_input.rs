@@ -10,6 +10,7 @@ use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
+use common::rng::Rng;
 use common::*;
 use flate2::{Compression, write::ZlibEncoder};
 use kyso::validation::VerifyOptions;
@@ -508,21 +509,6 @@ fn decompression_bombs() {
         summary(&report)
     );
     assert_rejected("signed, then a bomb", &attacked, &small_limit);
-}
-
-/// xorshift64*: a fixed seed gives the same mutations on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 #[test]

@@ -4,7 +4,7 @@ use der::asn1::ObjectIdentifier as Oid;
 use der::{Decode, Sequence};
 use spki::AlgorithmIdentifierOwned;
 
-use super::DigestAlgorithm;
+use super::{DigestAlgorithm, KeyKind};
 use crate::error::{Error, Format, Result};
 
 /// Object identifiers kyso recognises for digests and signatures.
@@ -64,6 +64,18 @@ pub enum SignatureScheme {
     RsaPss,
     /// ECDSA.
     Ecdsa,
+}
+
+impl SignatureScheme {
+    /// Whether a key of this kind can make signatures of this scheme at all: RSA schemes
+    /// with RSA keys, ECDSA with EC keys. A signature that claims otherwise is forged.
+    pub fn fits(self, key: KeyKind) -> bool {
+        matches!(
+            (self, key),
+            (Self::RsaPkcs1v15 | Self::RsaPss, KeyKind::Rsa { .. })
+                | (Self::Ecdsa, KeyKind::Ec { .. })
+        )
+    }
 }
 
 /// A signature algorithm: a scheme, the digest it signs and, for RSASSA-PSS, the salt length.

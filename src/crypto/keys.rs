@@ -400,13 +400,7 @@ impl PublicKey {
 
     /// Refuses an algorithm that cannot be made with this type of key.
     fn check_fits(&self, algorithm: SignatureAlgorithm) -> Result<()> {
-        let fits = match algorithm.scheme {
-            SignatureScheme::RsaPkcs1v15 | SignatureScheme::RsaPss => {
-                matches!(self, PublicKey::Rsa(_))
-            }
-            SignatureScheme::Ecdsa => matches!(self, PublicKey::P256(_) | PublicKey::P384(_)),
-        };
-        if fits {
+        if algorithm.scheme.fits(self.kind()) {
             Ok(())
         } else {
             Err(Error::AlgorithmKeyMismatch {
@@ -463,11 +457,9 @@ impl PrivateKey {
     /// PRIVATE KEY`, needs `password`), PKCS#1 (`RSA PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`).
     /// Other PEM blocks in the text (certificates) are skipped.
     pub fn from_pem(text: &[u8], password: Option<&str>) -> Result<Self> {
-        let blocks =
-            pem::parse_many(text).map_err(|e| Error::malformed(Format::Pem, e.to_string()))?;
-        for block in blocks {
-            let der = block.contents();
-            match block.tag() {
+        for block in super::armour::pem_blocks(text)? {
+            let der = block.contents.as_slice();
+            match block.label.as_str() {
                 "PRIVATE KEY" => return Self::from_pkcs8_der(der),
                 "ENCRYPTED PRIVATE KEY" => {
                     let password = password.ok_or(Error::WrongPassword)?;
@@ -633,39 +625,17 @@ impl PrivateKey {
     }
 }
 
+/// The deterministic generator the integration tests and benchmarks use too.
+#[cfg(test)]
+#[path = "../../tests/common/rng.rs"]
+mod test_rng;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::OnceLock;
 
-    /// A small deterministic generator (xorshift64*), so failures are reproducible.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
-        }
-    }
-
-    impl rsa::rand_core::TryRng for Rng {
-        type Error = std::convert::Infallible;
-        fn try_next_u32(&mut self) -> std::result::Result<u32, Self::Error> {
-            Ok(self.next() as u32)
-        }
-        fn try_next_u64(&mut self) -> std::result::Result<u64, Self::Error> {
-            Ok(self.next())
-        }
-        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> std::result::Result<(), Self::Error> {
-            dst.iter_mut().for_each(|b| *b = self.next() as u8);
-            Ok(())
-        }
-    }
+    use super::test_rng::Rng;
 
     impl rsa::rand_core::TryCryptoRng for Rng {}
 

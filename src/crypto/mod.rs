@@ -3,6 +3,7 @@
 //! Knows nothing of PDF, XML or what a certificate means; it only computes.
 
 mod algorithm;
+pub(crate) mod armour;
 mod digest;
 mod keys;
 

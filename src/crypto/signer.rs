@@ -175,14 +175,13 @@ fn ring_padding(
     })
 }
 
-/// DER certificates from PEM text; other blocks are skipped. Text with no PEM at all is
-/// tried as one DER certificate.
+/// DER certificates from PEM text; blocks of other kinds (a private key beside them) are
+/// skipped, a damaged or truncated block of any kind is an error naming it.
 pub fn pem_certificates(text: &[u8]) -> Result<Vec<Vec<u8>>> {
-    let blocks = pem::parse_many(text).map_err(|e| Error::malformed(Format::Pem, e.to_string()))?;
-    Ok(blocks
+    Ok(super::armour::pem_blocks(text)?
         .into_iter()
-        .filter(|b| b.tag() == "CERTIFICATE" || b.tag() == "X509 CERTIFICATE")
-        .map(|b| b.into_contents())
+        .filter(|b| super::armour::is_certificate_label(&b.label))
+        .map(|b| b.contents)
         .collect())
 }
 

@@ -36,9 +36,8 @@
 
 use std::path::Path;
 
-use base64::Engine;
-
 use super::{Certificate, Crl, OcspResponse};
+pub(crate) use crate::crypto::armour::{is_certificate_label, is_crl_label, pem_blocks};
 use crate::error::{Error, Format, Result};
 
 /// Every certificate of a DER certificate or a PEM bundle of `CERTIFICATE` blocks.
@@ -96,16 +95,6 @@ struct Kind<T> {
     parse: fn(&[u8]) -> Result<T>,
 }
 
-/// `CERTIFICATE`, or the older `X509 CERTIFICATE`.
-pub(crate) fn is_certificate_label(label: &str) -> bool {
-    matches!(label, "CERTIFICATE" | "X509 CERTIFICATE")
-}
-
-/// `X509 CRL` (RFC 7468), or plain `CRL`.
-pub(crate) fn is_crl_label(label: &str) -> bool {
-    matches!(label, "X509 CRL" | "CRL")
-}
-
 const CERTIFICATES: Kind<Certificate> = Kind {
     what: "a certificate",
     expected: "CERTIFICATE blocks only",
@@ -157,8 +146,7 @@ fn read_all<T>(data: &[u8], source: &str, kind: &Kind<T>) -> Result<Vec<T>> {
                     kind.what, kind.expected
                 )));
             }
-            let der = block.decode().map_err(|e| at(e.to_string()))?;
-            (kind.parse)(&der).map_err(|e| at(e.to_string()))
+            (kind.parse)(&block.contents).map_err(|e| at(e.to_string()))
         })
         .collect()
 }
@@ -166,113 +154,6 @@ fn read_all<T>(data: &[u8], source: &str, kind: &Kind<T>) -> Result<Vec<T>> {
 /// DER when the data starts with a SEQUENCE tag (PEM text starts otherwise).
 fn is_der(data: &[u8]) -> bool {
     data.first() == Some(&0x30)
-}
-
-/// One PEM block as found in the text: its place (1-based), label and undecoded body.
-#[derive(Debug)]
-pub(crate) struct PemBlock<'a> {
-    pub(crate) number: usize,
-    pub(crate) label: String,
-    body: Vec<&'a [u8]>,
-}
-
-impl PemBlock<'_> {
-    /// `block 2 (X509 CRL)`.
-    pub(crate) fn name(&self) -> String {
-        format!("block {} ({})", self.number, self.label)
-    }
-
-    /// The base64 body decoded. Line breaks and other ASCII white space are ignored; base64
-    /// padding may be present or not.
-    pub(crate) fn decode(&self) -> Result<Vec<u8>> {
-        let text: Vec<u8> = self
-            .body
-            .iter()
-            .flat_map(|line| line.iter().copied())
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        if text.is_empty() {
-            return Err(Error::malformed(Format::Pem, "empty block"));
-        }
-        const ENGINE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-        );
-        ENGINE
-            .decode(&text)
-            .map_err(|e| Error::malformed(Format::Pem, format!("base64: {e}")))
-    }
-}
-
-/// A PEM block whose armour is broken.
-#[derive(Debug)]
-pub(crate) struct PemError {
-    /// `block 2 (X509 CRL)`.
-    pub(crate) block: String,
-    /// What is wrong with it.
-    pub(crate) detail: String,
-}
-
-impl From<PemError> for Error {
-    fn from(e: PemError) -> Self {
-        Error::malformed(Format::Pem, format!("{}: {}", e.block, e.detail))
-    }
-}
-
-/// The PEM blocks of a text, in order. Text outside blocks is ignored; a BEGIN line whose
-/// block never ends (a truncated file), an END line that does not match its BEGIN, and an
-/// END line outside any block are errors naming the block, so that no damaged block is ever
-/// passed over.
-pub(crate) fn pem_blocks(text: &[u8]) -> std::result::Result<Vec<PemBlock<'_>>, PemError> {
-    fn armour<'l>(line: &'l [u8], prefix: &[u8]) -> Option<&'l [u8]> {
-        line.strip_prefix(prefix)?.strip_suffix(b"-----")
-    }
-    let label_of = |raw: &[u8]| String::from_utf8_lossy(raw).into_owned();
-    let mut blocks = Vec::new();
-    let mut open: Option<PemBlock<'_>> = None;
-    // Lines end in LF, CRLF or a lone CR.
-    for line in text
-        .split(|&b| b == b'\n' || b == b'\r')
-        .map(<[u8]>::trim_ascii)
-    {
-        if let Some(label) = armour(line, b"-----BEGIN ") {
-            if let Some(block) = &open {
-                return Err(PemError {
-                    block: block.name(),
-                    detail: "no END line before the next BEGIN".into(),
-                });
-            }
-            open = Some(PemBlock {
-                number: blocks.len() + 1,
-                label: label_of(label),
-                body: Vec::new(),
-            });
-        } else if let Some(label) = armour(line, b"-----END ") {
-            let Some(block) = open.take() else {
-                return Err(PemError {
-                    block: format!("block {}", blocks.len() + 1),
-                    detail: format!("-----END {}----- without a BEGIN line", label_of(label)),
-                });
-            };
-            if block.label.as_bytes() != label {
-                return Err(PemError {
-                    block: block.name(),
-                    detail: format!("ends with -----END {}-----", label_of(label)),
-                });
-            }
-            blocks.push(block);
-        } else if let Some(block) = &mut open {
-            block.body.push(line);
-        }
-    }
-    if let Some(block) = open {
-        return Err(PemError {
-            block: block.name(),
-            detail: "no END line (truncated?)".into(),
-        });
-    }
-    Ok(blocks)
 }
 
 #[cfg(test)]
@@ -398,10 +279,7 @@ mod tests {
             pem_blocks(b"-----BEGIN OCSP RESPONSE-----\nMAMKAQE=\n-----END OCSP RESPONSE-----\n")
                 .expect("one block");
         assert!((OCSP_RESPONSES.label_fits)(&blocks[0].label));
-        assert_eq!(
-            blocks[0].decode().expect("base64"),
-            [0x30, 0x03, 0x0a, 0x01, 0x01]
-        );
+        assert_eq!(blocks[0].contents, [0x30, 0x03, 0x0a, 0x01, 0x01]);
         // The label fits; the content (status malformedRequest) is refused, named.
         let m = message(ocsp_responses_from(
             b"-----BEGIN OCSP RESPONSE-----\nMAMKAQE=\n-----END OCSP RESPONSE-----\n",

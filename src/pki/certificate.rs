@@ -120,7 +120,9 @@ struct Inner {
     ocsp_no_check: bool,
     unknown_critical: Vec<String>,
     name_constraints: bool,
-    defects: Vec<String>,
+    /// Profile rules broken that matter in an issued certificate only.
+    issued_defects: Vec<String>,
+    /// Profile rules broken that disqualify even a trust anchor.
     anchor_defects: Vec<String>,
     sha256: [u8; 32],
 }
@@ -189,15 +191,15 @@ impl Certificate {
             ocsp_no_check: false,
             unknown_critical: Vec::new(),
             name_constraints: false,
-            defects: Vec::new(),
+            issued_defects: Vec::new(),
             anchor_defects: Vec::new(),
             sha256: [0; 32],
         };
         inner.identity = Identity::from_name(&inner.subject);
-        let (issued, always) = issuance_defects(&cert);
-        inner.defects = issued;
-        inner.defects.extend(always.iter().cloned());
-        inner.anchor_defects = always;
+        let profile = profile_defects(&cert);
+        inner.issued_defects = profile.issued;
+        inner.anchor_defects = profile.always;
+        inner.name_constraints = profile.name_constraints;
         let digest = DigestAlgorithm::Sha256.digest(der);
         inner.sha256.copy_from_slice(&digest);
 
@@ -277,15 +279,6 @@ impl Certificate {
             if oid == "1.3.6.1.5.5.7.48.1.5" {
                 inner.ocsp_no_check = true;
             }
-            if oid == "2.5.29.30" {
-                inner.name_constraints = true;
-            }
-            // RFC 5280 §4.2.2.1: conforming CAs mark authorityInfoAccess non-critical.
-            if oid == "1.3.6.1.5.5.7.1.1" && ext.critical {
-                inner
-                    .defects
-                    .push("a critical authorityInfoAccess extension".into());
-            }
         }
         Ok(Certificate(Arc::new(inner)))
     }
@@ -307,15 +300,13 @@ impl Certificate {
                 .iter()
                 .filter(|b| super::bundle::is_certificate_label(&b.label))
                 .map(|b| {
-                    b.decode()
-                        .and_then(|der| Self::from_der(&der))
-                        .map_err(|e| match e {
-                            Error::Malformed { format, detail } => Error::Malformed {
-                                format,
-                                detail: format!("{}: {detail}", b.name()),
-                            },
-                            other => other,
-                        })
+                    Self::from_der(&b.contents).map_err(|e| match e {
+                        Error::Malformed { format, detail } => Error::Malformed {
+                            format,
+                            detail: format!("{}: {detail}", b.name()),
+                        },
+                        other => other,
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             if certs.is_empty() {
@@ -451,12 +442,16 @@ impl Certificate {
     pub fn has_name_constraints(&self) -> bool {
         self.0.name_constraints
     }
-    /// What makes this certificate unacceptable anywhere in a path but as a trust anchor
-    /// (whose content is trusted as given): not version 3, a signature algorithm that differs
-    /// from the one inside the signed part, a negative or oversized serial number, an
-    /// extension present twice, a critical authorityInfoAccess. Empty for a sound certificate.
-    pub fn issuance_defects(&self) -> &[String] {
-        &self.0.defects
+    /// The RFC 5280 profile rules this certificate breaks, which make it unacceptable as an
+    /// issued certificate anywhere in a path: not version 3, a signature algorithm that
+    /// differs from the one inside the signed part, a zero serial number, an empty issuer,
+    /// plus every [`Certificate::anchor_defects`]. None for a sound certificate.
+    pub fn issuance_defects(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .issued_defects
+            .iter()
+            .chain(&self.0.anchor_defects)
+            .map(String::as_str)
     }
     /// The part of [`Certificate::issuance_defects`] that disqualifies a trust anchor too:
     /// encoding rules every certificate keeps (serial number, duplicate or mis-marked
@@ -513,12 +508,18 @@ impl Eq for Certificate {}
 /// names of every certificate below, which a hostile CA could make enormous.
 const MAX_NAME_CONSTRAINT_SUBTREES: usize = 1024;
 
-/// Defects of a certificate as an issued certificate; see [`Certificate::issuance_defects`].
-/// The second list holds those that also disqualify a trust anchor (its content is trusted,
-/// but not when it breaks the encoding rules every certificate must keep).
-fn issuance_defects(
-    cert: &x509_parser::certificate::X509Certificate<'_>,
-) -> (Vec<String>, Vec<String>) {
+/// The profile rules a certificate breaks; see [`Certificate::issuance_defects`].
+struct ProfileDefects {
+    /// Rules that matter in an issued certificate only.
+    issued: Vec<String>,
+    /// Rules that disqualify a trust anchor too (its content is trusted, but not when it
+    /// breaks the encoding rules every certificate keeps).
+    always: Vec<String>,
+    /// Whether it carries nameConstraints.
+    name_constraints: bool,
+}
+
+fn profile_defects(cert: &x509_parser::certificate::X509Certificate<'_>) -> ProfileDefects {
     let mut issued = Vec::new();
     let mut always = Vec::new();
     // Extensions, and so keyUsage and basicConstraints, exist only in version 3.
@@ -556,6 +557,7 @@ fn issuance_defects(
     let mut is_ca = false;
     let mut has_aki_key_id = false;
     let mut has_ski = false;
+    let mut name_constraints = false;
     for ext in cert.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::BasicConstraints(bc) if bc.ca => {
@@ -580,7 +582,12 @@ fn issuance_defects(
             ParsedExtension::PolicyConstraints(_) if !ext.critical => {
                 always.push("a non-critical policyConstraints".into());
             }
+            // RFC 5280 §4.2.2.1: conforming CAs mark authorityInfoAccess non-critical.
+            ParsedExtension::AuthorityInfoAccess(_) if ext.critical => {
+                always.push("a critical authorityInfoAccess extension".into());
+            }
             ParsedExtension::NameConstraints(nc) => {
+                name_constraints = true;
                 if !ext.critical {
                     always.push("a non-critical nameConstraints".into());
                 }
@@ -589,12 +596,7 @@ fn issuance_defects(
             _ => {}
         }
     }
-    if cert
-        .extensions()
-        .iter()
-        .any(|e| e.oid.to_id_string() == "2.5.29.30")
-        && !is_ca
-    {
+    if name_constraints && !is_ca {
         always.push("nameConstraints in a certificate that is not a CA".into());
     }
     // RFC 5280 §4.2.1.1 and §4.2.1.2: every certificate but a self-signed one names its
@@ -608,7 +610,11 @@ fn issuance_defects(
     if is_ca && cert.subject().as_raw().len() <= 2 {
         always.push("a CA certificate with an empty subject".into());
     }
-    (issued, always)
+    ProfileDefects {
+        issued,
+        always,
+        name_constraints,
+    }
 }
 
 /// RFC 5280 §4.2.1.10: at least one of the two subtree lists, each with at least one entry; a

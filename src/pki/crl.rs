@@ -49,7 +49,7 @@ impl Crl {
         }
         let blocks = super::bundle::pem_blocks(data)?;
         match blocks.as_slice() {
-            [one] if super::bundle::is_crl_label(&one.label) => Self::parse_der(&one.decode()?),
+            [one] if super::bundle::is_crl_label(&one.label) => Self::parse_der(&one.contents),
             [one] => Err(Error::malformed(
                 Format::Pem,
                 format!("{} is not an X509 CRL", one.name()),

@@ -3,9 +3,8 @@
 
 use time::OffsetDateTime;
 
-use super::certificate::eku;
+use super::certificate::{eku, reason};
 use super::{Certificate, TrustStore};
-use crate::crypto::KeyKind;
 use crate::policy::{AlgorithmRefusal, ValidationPolicy};
 use crate::report::SubIndication;
 
@@ -191,13 +190,13 @@ impl Search<'_> {
         let algorithm = subject.signature_algorithm().map_err(|e| {
             refused(
                 SubIndication::CryptoConstraintsFailure,
-                format!("its signature cannot be checked: {e}"),
+                format!("its signature cannot be checked: {}", reason(e)),
             )
         })?;
         let key = issuer.public_key().map_err(|e| {
             refused(
                 SubIndication::CryptoConstraintsFailure,
-                format!("the issuer's key cannot be used: {e}"),
+                format!("the issuer's key cannot be used: {}", reason(e)),
             )
         })?;
         if let Err(mismatch @ AlgorithmRefusal::Mismatch { .. }) =
@@ -223,7 +222,10 @@ impl Search<'_> {
             )),
             Err(e) => Err(refused(
                 SubIndication::CertificateChainGeneralFailure,
-                format!("the signature cannot be verified with the issuer's key: {e}"),
+                format!(
+                    "the signature cannot be verified with the issuer's key: {}",
+                    reason(e)
+                ),
             )),
         }
     }
@@ -278,16 +280,10 @@ fn check_algorithms(
                 );
             }
         };
-        if let KeyKind::Rsa { bits } = key
-            && bits < policy.min_rsa_bits
-        {
+        if let Err(refusal) = policy.check_key(key) {
             return fail(
                 SubIndication::CryptoConstraintsFailure,
-                format!(
-                    "{}: an RSA key of {bits} bits (the policy requires {})",
-                    name(cert),
-                    policy.min_rsa_bits
-                ),
+                format!("{}: {refusal}", name(cert)),
             );
         }
         // The anchor's own signature is not part of the path (it is trusted as given).
@@ -362,12 +358,12 @@ fn check_structure(chain: &[Certificate], usage: Usage) -> Result<(), PathFailur
             );
         }
         let is_anchor = i + 1 == chain.len();
-        let defects = if is_anchor {
-            cert.anchor_defects()
+        let defect = if is_anchor {
+            cert.anchor_defects().first().map(String::as_str)
         } else {
-            cert.issuance_defects()
+            cert.issuance_defects().next()
         };
-        if let Some(defect) = defects.first() {
+        if let Some(defect) = defect {
             return fail(
                 SubIndication::ChainConstraintsFailure,
                 format!("{} has {defect}", name(cert)),

@@ -1,6 +1,8 @@
 //! Shared helpers for kyso's integration tests.
 #![allow(dead_code)]
 
+pub mod rng;
+
 use std::path::{Path, PathBuf};
 
 use kyso::pki::{Certificate, TrustStore};

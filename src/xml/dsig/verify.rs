@@ -547,7 +547,14 @@ fn find_signer(
         }
         match check_value(key, algorithm, signed_info, value) {
             Ok(true) => {
-                check_key_policy(key, algorithm, &options.policy, report);
+                // SHA-1 is judged where the methods are read; here only the key.
+                if let Err(refusal) = options.policy.check_key(key.kind()) {
+                    report.fail(
+                        Indication::TotalFailed,
+                        SubIndication::CryptoConstraintsFailure,
+                        format!("the signer's key: {refusal}"),
+                    );
+                }
                 return Ok(Some(cert.clone()));
             }
             Ok(false) => wrong = true,
@@ -661,28 +668,4 @@ fn plain(e: &Error) -> String {
         rest = r;
     }
     rest.to_owned()
-}
-
-/// Keys below 1024 bits always fail.
-/// The signer's key under the one algorithm policy (SHA-1 is judged where the methods are
-/// read, so only the key is decided here).
-fn check_key_policy(
-    key: &PublicKey,
-    algorithm: SignatureAlgorithm,
-    policy: &ValidationPolicy,
-    report: &mut SignatureReport,
-) {
-    if let Err(refusal @ crate::AlgorithmRefusal::Policy(_)) = policy.check_algorithm(
-        SignatureAlgorithm {
-            digest: crate::DigestAlgorithm::Sha256,
-            ..algorithm
-        },
-        key.kind(),
-    ) {
-        report.fail(
-            Indication::TotalFailed,
-            SubIndication::CryptoConstraintsFailure,
-            format!("the signer's key: {refusal}"),
-        );
-    }
 }
