@@ -30,20 +30,18 @@ fn crl_bundle(dir: &Path) -> PathBuf {
     path
 }
 
-/// `simple.pdf` signed B-B by `revoked` at the fixed test time (after its revocation).
-fn signed_by_revoked(dir: &Path) -> PathBuf {
-    let out = dir.join("revoked.pdf");
+/// Signs `simple.pdf` into `out` with the `revoked` key through the CLI, with `extra` flags.
+fn sign_as_revoked(out: &Path, extra: &[&std::ffi::OsStr]) {
     let run = kyso_cli()
         .args(["sign", "pdf", "fixtures/docs/simple.pdf"])
-        .arg(&out)
+        .arg(out)
         .args([
             "--key",
             "fixtures/pki/revoked.p12",
             "--password-env",
             "KYSO_TEST_PW",
-            "--signing-time",
-            AT,
         ])
+        .args(extra)
         .env("KYSO_TEST_PW", PASSWORD)
         .output()
         .expect("sign");
@@ -53,6 +51,12 @@ fn signed_by_revoked(dir: &Path) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+/// `simple.pdf` signed B-B by `revoked` at the fixed test time (after its revocation).
+fn signed_by_revoked(dir: &Path) -> PathBuf {
+    let out = dir.join("revoked.pdf");
+    sign_as_revoked(&out, &["--signing-time".as_ref(), AT.as_ref()]);
     out
 }
 
@@ -135,29 +139,16 @@ fn signing_to_b_lta_embeds_every_crl_of_a_bundle() {
     let dir = tempfile::tempdir().expect("tmp");
     let bundle = crl_bundle(dir.path());
     let out = dir.path().join("lta.pdf");
-    let run = kyso_cli()
-        .args(["sign", "pdf", "fixtures/docs/simple.pdf"])
-        .arg(&out)
-        .args([
-            "--key",
-            "fixtures/pki/revoked.p12",
-            "--password-env",
-            "KYSO_TEST_PW",
-            "--level",
-            "B-LTA",
-            "--tsa",
-            &tsa.url,
-            "--crl",
-        ])
-        .arg(&bundle)
-        .env("KYSO_TEST_PW", PASSWORD)
-        .output()
-        .expect("sign");
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    sign_as_revoked(
+        &out,
+        &[
+            "--level".as_ref(),
+            "B-LTA".as_ref(),
+            "--tsa".as_ref(),
+            tsa.url.as_ref(),
+            "--crl".as_ref(),
+            bundle.as_os_str(),
+        ],
     );
     let pdf = std::fs::read(&out).expect("read");
     let doc = kyso::pdf::Document::open(pdf.as_slice(), &kyso::Limits::default()).expect("open");
