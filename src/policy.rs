@@ -189,14 +189,14 @@ impl ValidationPolicy {
     /// under [`WeakAlgorithms::Warn`]); `Err` refuses.
     ///
     /// ```
-    /// use kyso::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+    /// use kyso::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm};
     /// use kyso::{AlgorithmRefusal, ValidationPolicy};
     ///
     /// let policy = ValidationPolicy::default();
     /// let rsa = KeyKind::Rsa { bits: 4096 };
     /// let sha256_rsa = SignatureAlgorithm::rsa_pkcs1(DigestAlgorithm::Sha256);
     /// assert_eq!(policy.check_algorithm(sha256_rsa, rsa), Ok(None));
-    /// let ecdsa = SignatureAlgorithm { scheme: SignatureScheme::Ecdsa, ..sha256_rsa };
+    /// let ecdsa = SignatureAlgorithm::ecdsa(DigestAlgorithm::Sha256);
     /// assert!(matches!(
     ///     policy.check_algorithm(ecdsa, rsa),
     ///     Err(AlgorithmRefusal::Mismatch { .. })

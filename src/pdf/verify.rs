@@ -487,10 +487,7 @@ fn verify_one<S: Source>(
 fn check_algorithms(cms: &ParsedSignedData, options: &VerifyOptions, report: &mut SignatureReport) {
     // The digest that is signed is the CMS digestAlgorithm, whatever the signature algorithm
     // names.
-    let algorithm = crate::crypto::SignatureAlgorithm {
-        digest: cms.digest_algorithm,
-        ..cms.signature_algorithm
-    };
+    let algorithm = cms.signature_algorithm.with_digest(cms.digest_algorithm);
     let Some(key) = cms.signer.as_ref().and_then(|s| s.key_kind()) else {
         return;
     };

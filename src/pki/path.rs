@@ -207,13 +207,7 @@ impl Search<'_> {
                 format!("it was not issued by that key: {mismatch}"),
             ));
         }
-        match self.trust.verified_signatures().verify(
-            issuer.spki_der(),
-            key,
-            algorithm,
-            subject.tbs_der(),
-            subject.signature(),
-        ) {
+        match self.trust.verified_links().verify(subject, issuer, key) {
             Ok(true) => Ok(()),
             Ok(false) => Err(refused(
                 SubIndication::CertificateChainGeneralFailure,
@@ -333,7 +327,7 @@ fn check_name_constraints(
         return Ok(());
     }
     if !leaf.is_ca() {
-        return super::webpki_check::check(chain, at, trust.verified_signatures());
+        return super::webpki_check::check(chain, at, trust.verified_links());
     }
     if let Some(constrained) = chain.iter().skip(1).find(|c| c.has_name_constraints()) {
         return fail(

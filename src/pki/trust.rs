@@ -26,7 +26,7 @@ pub const VIETNAMESE_ROOT_PINS: &[(&str, &str)] = &[
 
 /// The set of trust anchors for path validation.
 ///
-/// A store also remembers the certificate signatures it has seen verified, so a chain checked
+/// A store also remembers the certificate links it has seen verified, so a chain checked
 /// again (the same CA for the next document) costs no signature operation; clones share that
 /// memory. Keep one store for a stream of documents.
 ///
@@ -42,8 +42,8 @@ pub struct TrustStore {
     anchors: Vec<Certificate>,
     pins: Vec<[u8; 32]>,
     use_pins: bool,
-    /// Certificate signatures already verified; clones share it.
-    signatures: super::verified::VerifiedSignatures,
+    /// Certificate links already verified; clones share it.
+    links: super::verified::VerifiedLinks,
 }
 
 impl Default for TrustStore {
@@ -66,13 +66,13 @@ impl TrustStore {
             anchors: Vec::new(),
             pins,
             use_pins: true,
-            signatures: Default::default(),
+            links: Default::default(),
         }
     }
 
-    /// The memory of signatures verified under this store (shared by its clones).
-    pub(crate) fn verified_signatures(&self) -> &super::verified::VerifiedSignatures {
-        &self.signatures
+    /// The memory of certificate links verified under this store (shared by its clones).
+    pub(crate) fn verified_links(&self) -> &super::verified::VerifiedLinks {
+        &self.links
     }
 
     /// Turns the pinned Vietnamese roots on or off.

@@ -1,64 +1,58 @@
-//! A memory of signatures already found valid, held by a trust store.
+//! A memory of certificate links already found valid, held by a trust store.
 //!
-//! Whether a signature verifies depends on nothing but the key, the algorithm, the signed
-//! bytes and the signature value, so the answer can be reused. A portal verifying thousands of
-//! documents with one trust configuration checks the same CA links again and again, and within
-//! one verification kyso's path builder and the rustls-webpki check of the same path both ask
-//! about every link; each question is an RSA operation, most of the cost of a verification.
-//! Only valid signatures are remembered, keyed by a SHA-256 over everything the answer depends
-//! on; the memory is bounded and starts over when full. Clones of a trust store share it.
+//! Whether a certificate's signature verifies under an issuer's key depends on nothing but the
+//! two certificates' bytes (the algorithm is the one the subject declares), so the answer can
+//! be reused. A portal verifying thousands of documents with one trust configuration checks
+//! the same CA links again and again, and within one verification kyso's path builder and the
+//! rustls-webpki check of the same path both ask about every link; each question is an RSA
+//! operation, most of the cost of a verification. Links are keyed by the SHA-256 of both
+//! certificates, which parsing already computed, so asking costs no hashing. Only valid links
+//! are remembered; the memory is bounded and starts over when full. Clones of a trust store
+//! share it.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use crate::crypto::{DigestAlgorithm, PublicKey, SignatureAlgorithm};
+use super::Certificate;
+use crate::crypto::PublicKey;
 use crate::error::Result;
 
-/// Most signatures remembered before the memory starts over (32 bytes each).
-const CAPACITY: usize = 8192;
+/// Most links remembered before the memory starts over (64 bytes each).
+const CAPACITY: usize = 4096;
 
-/// Signatures found valid; see the module documentation.
+/// Certificate links (subject signed by issuer) found valid; see the module documentation.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct VerifiedSignatures(Arc<Mutex<HashSet<[u8; 32]>>>);
+pub(crate) struct VerifiedLinks(Arc<Mutex<HashSet<[u8; 64]>>>);
 
-/// What a memo entry stands for: every input of the verification, each length-prefixed so
-/// that no two different questions share a key.
-fn key(
-    key_der: &[u8],
-    algorithm: SignatureAlgorithm,
-    message: &[u8],
-    signature: &[u8],
-) -> [u8; 32] {
-    let mut h = DigestAlgorithm::Sha256.hasher();
-    let name = algorithm.name();
-    for part in [key_der, name.as_bytes(), message, signature] {
-        h.update(&(part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&h.finish());
-    out
+fn key(subject: &Certificate, issuer: &Certificate) -> [u8; 64] {
+    let mut key = [0u8; 64];
+    key[..32].copy_from_slice(&subject.sha256());
+    key[32..].copy_from_slice(&issuer.sha256());
+    key
 }
 
-impl VerifiedSignatures {
-    /// Verifies `signature` over `message` with `public_key` (whose encoding is `key_der`),
-    /// answering from memory when the same question was answered "valid" before.
+impl VerifiedLinks {
+    /// Whether `issuer_key` (the key of `issuer`) verifies `subject`'s signature with the
+    /// algorithm `subject` declares, answered from memory when this link was found valid
+    /// before.
     ///
     /// The caller decides first whether the algorithm fits the key and the policy; this only
     /// computes.
     pub(crate) fn verify(
         &self,
-        key_der: &[u8],
-        public_key: &PublicKey,
-        algorithm: SignatureAlgorithm,
-        message: &[u8],
-        signature: &[u8],
+        subject: &Certificate,
+        issuer: &Certificate,
+        issuer_key: &PublicKey,
     ) -> Result<bool> {
-        let key = key(key_der, algorithm, message, signature);
+        let key = key(subject, issuer);
         if self.0.lock().is_ok_and(|set| set.contains(&key)) {
             return Ok(true);
         }
-        let valid = public_key.verify(algorithm, message, signature)?;
+        let valid = issuer_key.verify(
+            subject.signature_algorithm()?,
+            subject.tbs_der(),
+            subject.signature(),
+        )?;
         if valid && let Ok(mut set) = self.0.lock() {
             if set.len() >= CAPACITY {
                 set.clear();
@@ -77,7 +71,6 @@ impl VerifiedSignatures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pki::Certificate;
 
     fn fixture(name: &str) -> Certificate {
         let path = format!("{}/fixtures/pki/{name}.pem", env!("CARGO_MANIFEST_DIR"));
@@ -85,40 +78,34 @@ mod tests {
         Certificate::parse_any(&pem).unwrap().remove(0)
     }
 
-    fn ask(memo: &VerifiedSignatures, subject: &Certificate, issuer: &Certificate) -> bool {
-        memo.verify(
-            issuer.spki_der(),
-            issuer.public_key().unwrap(),
-            subject.signature_algorithm().unwrap(),
-            subject.tbs_der(),
-            subject.signature(),
-        )
-        .unwrap()
+    fn ask(memo: &VerifiedLinks, subject: &Certificate, issuer: &Certificate) -> bool {
+        memo.verify(subject, issuer, issuer.public_key().unwrap())
+            .unwrap()
     }
 
     #[test]
-    fn a_remembered_signature_answers_only_for_the_same_question() {
-        let memo = VerifiedSignatures::default();
+    fn a_remembered_link_answers_only_for_the_same_two_certificates() {
+        let memo = VerifiedLinks::default();
         let (leaf, ca, other_ca) = (
             fixture("business"),
             fixture("business-ca"),
             fixture("gov-ca"),
         );
         assert!(ask(&memo, &leaf, &ca));
-        assert_eq!(memo.len(), 1, "a valid signature is remembered");
+        assert_eq!(memo.len(), 1, "a valid link is remembered");
         assert!(ask(&memo.clone(), &leaf, &ca), "clones share the memory");
         assert_eq!(memo.len(), 1);
-        // Another key is still asked, and fails; the failure is not remembered.
+        // Another issuer is still asked, and fails; the failure is not remembered.
         assert!(!ask(&memo, &leaf, &other_ca));
         assert_eq!(memo.len(), 1);
-        // The same certificate with one signature bit changed is another question.
+        // The same certificate with one signature bit changed is another certificate.
         let mut der = leaf.der().to_vec();
         let last = der.len() - 1;
         der[last] ^= 1;
         let forged = Certificate::from_der(&der).unwrap();
         assert!(!ask(&memo, &forged, &ca));
         assert!(
-            !ask(&VerifiedSignatures::default(), &leaf, &other_ca),
+            !ask(&VerifiedLinks::default(), &leaf, &other_ca),
             "separate memories are apart"
         );
     }

@@ -9,8 +9,8 @@
 //! it enforces. A path is accepted only if both agree.
 //!
 //! rustls-webpki verifies signatures through [`KysoAlgorithm`], which hands them to kyso's
-//! own verification and the trust store's memory of verified signatures: the path builder has
-//! already verified every link, so the second check costs one SHA-256 per link, and the one
+//! own verification and the trust store's memory of verified links: the path builder has
+//! already verified every link, so the second check costs a look-up per link, and the one
 //! algorithm policy of [`ValidationPolicy::check_algorithm`] stays the only judge of
 //! algorithms.
 //!
@@ -27,7 +27,7 @@ use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter};
 
 use super::Certificate;
 use super::path::PathFailure;
-use super::verified::VerifiedSignatures;
+use super::verified::VerifiedLinks;
 use crate::crypto::{DigestAlgorithm, SignatureAlgorithm, SignatureScheme};
 use crate::report::SubIndication;
 
@@ -104,9 +104,10 @@ struct KysoAlgorithm<'a> {
     signature_id: AlgorithmIdentifier,
     key_id: AlgorithmIdentifier,
     algorithm: SignatureAlgorithm,
-    /// The certificates whose keys may verify (the path being checked).
-    issuers: &'a [Certificate],
-    memo: &'a VerifiedSignatures,
+    /// The path being checked: the issuers whose keys may verify and the certificates they
+    /// signed.
+    chain: &'a [Certificate],
+    links: &'a VerifiedLinks,
 }
 
 impl SignatureVerificationAlgorithm for KysoAlgorithm<'_> {
@@ -117,15 +118,24 @@ impl SignatureVerificationAlgorithm for KysoAlgorithm<'_> {
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
         let issuer = self
-            .issuers
+            .chain
             .iter()
             .find(|c| c.public_key_bits() == public_key)
             .ok_or(InvalidSignature)?;
         let key = issuer.public_key().map_err(|_| InvalidSignature)?;
-        match self
-            .memo
-            .verify(issuer.spki_der(), key, self.algorithm, message, signature)
-        {
+        // rustls-webpki asks about the links of the path it was given: the certificate whose
+        // signed part and signature these are, under its own declared algorithm, is a link the
+        // memory knows. Anything else is verified as asked.
+        let subject = self.chain.iter().find(|c| {
+            c.signature() == signature
+                && c.tbs_der() == message
+                && c.signature_algorithm().ok() == Some(self.algorithm)
+        });
+        let verified = match subject {
+            Some(subject) => self.links.verify(subject, issuer, key),
+            None => key.verify(self.algorithm, message, signature),
+        };
+        match verified {
             Ok(true) => Ok(()),
             _ => Err(InvalidSignature),
         }
@@ -157,7 +167,7 @@ impl ExtendedKeyUsageValidator for PurposesCheckedByKyso {
 pub(crate) fn check(
     chain: &[Certificate],
     at: OffsetDateTime,
-    memo: &VerifiedSignatures,
+    links: &VerifiedLinks,
 ) -> Result<(), PathFailure> {
     let (Some(leaf), Some(anchor)) = (chain.first(), chain.last()) else {
         return Ok(());
@@ -168,13 +178,9 @@ pub(crate) fn check(
         .map(|&(signature_id, key_id, scheme, digest)| KysoAlgorithm {
             signature_id,
             key_id,
-            algorithm: SignatureAlgorithm {
-                scheme,
-                digest,
-                pss_salt_len: None,
-            },
-            issuers: chain,
-            memo,
+            algorithm: SignatureAlgorithm::new(scheme, digest),
+            chain,
+            links,
         })
         .collect();
     let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = algorithms
