@@ -59,7 +59,7 @@ pub enum Error {
     /// A signature's algorithm does not fit the key that is to verify it (an ECDSA signature
     /// "by" an RSA key, RSA-PSS by an EC key). Such a signature cannot be valid: a verifier
     /// that meets one is looking at a forgery or a wrong issuer, never at an unsupported case.
-    #[error("{algorithm} cannot be made with a {key} key")]
+    #[error("{algorithm} cannot be made with the key ({key})")]
     AlgorithmKeyMismatch {
         /// The signature algorithm the data claims, such as `ecdsa-with-sha256`.
         algorithm: String,

@@ -142,7 +142,7 @@ impl std::fmt::Display for AlgorithmRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AlgorithmRefusal::Mismatch { algorithm, key } => {
-                write!(f, "{algorithm} cannot be made with a {key} key")
+                write!(f, "{algorithm} cannot be made with the key ({key})")
             }
             AlgorithmRefusal::Policy(why) => f.write_str(why),
         }

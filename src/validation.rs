@@ -506,12 +506,20 @@ fn responder_authorised(
             .check_algorithm(algorithm, issuer_key)
             .map_err(|refusal| format!("the responder {name}: {refusal}"))?;
     }
-    if !responder.ocsp_no_check()
-        && let Some(entry) = crls.iter().find_map(|(crl, _)| crl.lookup(responder))
-    {
+    if responder.ocsp_no_check() {
+        return Ok(());
+    }
+    if let Some(entry) = crls.iter().find_map(|(crl, _)| crl.lookup(responder)) {
         return Err(format!(
             "the responder {name} was revoked on {}",
             rfc3339(entry.revocation_time)
+        ));
+    }
+    // Without ocsp-nocheck the responder's own status is a question too; when revocation is
+    // required, an answer from a responder nobody vouches for is no answer.
+    if crls.is_empty() && policy.revocation == RevocationMode::Require {
+        return Err(format!(
+            "the responder {name} has no ocsp-nocheck and no CRL of its issuer says it is good"
         ));
     }
     Ok(())
@@ -633,6 +641,23 @@ mod tests {
         sha1.responder = ca.clone();
         let why = responder_authorised(&sha1, &ca, &crls, &strict).expect_err("SHA-1");
         assert!(why.contains("SHA-1"), "{why}");
+        // A responder without ocsp-nocheck needs its own status when revocation is required.
+        let required = ValidationPolicy {
+            revocation: RevocationMode::Require,
+            ..ValidationPolicy::default()
+        };
+        let unchecked = answer("business", when, sha256);
+        let why = responder_authorised(&unchecked, &ca, &[], &required).expect_err("unknown");
+        assert!(why.contains("no ocsp-nocheck"), "{why}");
+        assert_eq!(
+            responder_authorised(&unchecked, &ca, &crls, &required),
+            Ok(())
+        );
+        assert_eq!(
+            responder_authorised(&unchecked, &ca, &[], &policy),
+            Ok(()),
+            "soft mode"
+        );
     }
 
     #[test]

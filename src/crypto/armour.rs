@@ -56,8 +56,19 @@ fn block_name(number: usize, label: &str) -> String {
     format!("block {number} ({label})")
 }
 
+/// Where `needle` (not empty) first occurs: a scan for its first byte, then a comparison,
+/// so that long base64 bodies cost one byte test each.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let first = *needle.first()?;
+    let mut from = 0;
+    while let Some(i) = haystack.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + i;
+        if haystack[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The PEM blocks of a text, in order; text outside blocks is ignored.
