@@ -1,7 +1,5 @@
 //! Digest algorithms and streaming hashing.
 
-use sha1::Digest as _;
-
 use crate::error::{Error, Result};
 
 /// A message digest algorithm kyso knows.
@@ -57,12 +55,12 @@ impl DigestAlgorithm {
 
     /// A fresh streaming hasher.
     pub fn hasher(self) -> Hasher {
-        match self {
-            DigestAlgorithm::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
-            DigestAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
-            DigestAlgorithm::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
-            DigestAlgorithm::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
-        }
+        Hasher(ring::digest::Context::new(match self {
+            DigestAlgorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            DigestAlgorithm::Sha256 => &ring::digest::SHA256,
+            DigestAlgorithm::Sha384 => &ring::digest::SHA384,
+            DigestAlgorithm::Sha512 => &ring::digest::SHA512,
+        }))
     }
 
     /// Digest of one buffer.
@@ -82,37 +80,22 @@ impl DigestAlgorithm {
 /// h.update("số".as_bytes());
 /// assert_eq!(h.finish(), DigestAlgorithm::Sha256.digest("ký số".as_bytes()));
 /// ```
+///
+/// Hashing runs on ring, which RSA verification loads anyway: one implementation and one
+/// CPU-feature probe per process. On virtual machines each probe traps to the hypervisor, and
+/// a second one (RustCrypto's) cost about 2 % of a one-page verification.
 #[derive(Clone)]
-pub enum Hasher {
-    /// SHA-1 state.
-    Sha1(sha1::Sha1),
-    /// SHA-256 state.
-    Sha256(sha2::Sha256),
-    /// SHA-384 state.
-    Sha384(sha2::Sha384),
-    /// SHA-512 state.
-    Sha512(sha2::Sha512),
-}
+pub struct Hasher(ring::digest::Context);
 
 impl Hasher {
     /// Adds data.
     pub fn update(&mut self, data: &[u8]) {
-        match self {
-            Hasher::Sha1(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha384(h) => h.update(data),
-            Hasher::Sha512(h) => h.update(data),
-        }
+        self.0.update(data);
     }
 
     /// The digest of everything added.
     pub fn finish(self) -> Vec<u8> {
-        match self {
-            Hasher::Sha1(h) => h.finalize().to_vec(),
-            Hasher::Sha256(h) => h.finalize().to_vec(),
-            Hasher::Sha384(h) => h.finalize().to_vec(),
-            Hasher::Sha512(h) => h.finalize().to_vec(),
-        }
+        self.0.finish().as_ref().to_vec()
     }
 }
 
