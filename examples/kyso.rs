@@ -57,6 +57,9 @@ enum Command {
     /// Raise a signed document to a long-term level.
     #[command(subcommand)]
     Extend(ExtendCommand),
+    /// What kyso trusts out of the box.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -106,6 +109,16 @@ enum Command {
         /// signer's tax code differs from the seller's fails.
         #[arg(long)]
         strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrustCommand {
+    /// List the built-in national roots, legacy roots and issuing CAs.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -431,6 +444,15 @@ fn run(cli: Cli) -> Result<i32, Usage> {
             let options = extend_options(level, &ltv)?;
             let document = read(&input)?;
             extend(&input, &output, &options, document)
+        }
+        Command::Trust(TrustCommand::List { json }) => {
+            let entries = kyso::pki::builtin::BuiltinSet::vietnam().entries();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                print!("{}", kyso::render::render_builtin(&entries));
+            }
+            Ok(0)
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

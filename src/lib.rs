@@ -44,6 +44,7 @@
 #![deny(unsafe_code)]
 
 mod error;
+mod online;
 pub mod policy;
 pub mod render;
 pub mod report;

@@ -59,6 +59,8 @@ pub struct Limits {
     pub max_chain_length: u32,
     /// Most signatures examined in one document.
     pub max_signatures: u32,
+    /// Most issuer certificates fetched from AIA caIssuers addresses for one path (`online`).
+    pub max_issuer_fetches: u32,
     /// Connect, read and write timeout of one exchange with a network service (OCSP, CRL,
     /// time-stamp), in milliseconds; the whole exchange ends within three times this.
     pub network_timeout_ms: u64,
@@ -80,6 +82,7 @@ impl Default for Limits {
             max_pdf_objects: 10_000_000,
             max_chain_length: 8,
             max_signatures: 500,
+            max_issuer_fetches: 4,
             network_timeout_ms: 10_000,
             max_network_response_bytes: 16 << 20,
         }

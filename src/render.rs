@@ -4,9 +4,10 @@
 
 use std::fmt::Write as _;
 
+use crate::pki::builtin::{BuiltinEntry, BuiltinRole};
 use crate::report::{
-    Coverage, Indication, Modifications, RevocationStatus, SignatureReport, SubIndication,
-    ValidationReport,
+    CertificateSource, Coverage, Indication, Modifications, RevocationStatus, SignatureReport,
+    SubIndication, ValidationReport,
 };
 
 /// Language of a human report.
@@ -142,6 +143,8 @@ struct Labels {
     error: &'static str,
     chain: &'static str,
     none: &'static str,
+    from_builtin: &'static str,
+    from_network: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -173,6 +176,8 @@ const EN: Labels = Labels {
     warning: "Warning",
     error: "Error",
     chain: "Chain",
+    from_builtin: "built-in",
+    from_network: "fetched",
     none: "none",
 };
 
@@ -205,6 +210,8 @@ const VI: Labels = Labels {
     warning: "Cảnh báo",
     error: "Lỗi",
     chain: "Chuỗi chứng thư",
+    from_builtin: "có sẵn trong kyso",
+    from_network: "tải về",
     none: "không có",
 };
 
@@ -322,7 +329,17 @@ fn render_signature(out: &mut String, s: &SignatureReport, l: &Labels, lang: Lan
         );
     }
     if !s.chain.is_empty() {
-        let _ = writeln!(out, "    {}: {}", l.chain, s.chain.join(" → "));
+        let chain: Vec<String> = s
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, subject)| match s.chain_sources.get(i) {
+                Some(CertificateSource::Builtin) => format!("{subject} [{}]", l.from_builtin),
+                Some(CertificateSource::Network) => format!("{subject} [{}]", l.from_network),
+                _ => subject.clone(),
+            })
+            .collect();
+        let _ = writeln!(out, "    {}: {}", l.chain, chain.join(" → "));
     } else if s.signer.is_some() {
         let _ = writeln!(out, "    {}: {}", l.chain, l.none);
     }
@@ -332,6 +349,23 @@ fn render_signature(out: &mut String, s: &SignatureReport, l: &Labels, lang: Lan
     for e in &s.errors {
         let _ = writeln!(out, "    {}: {e}", l.error);
     }
+}
+
+/// The built-in trust list (`kyso trust list`): one block per certificate, roots first.
+pub fn render_builtin(entries: &[BuiltinEntry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let role = match e.role {
+            BuiltinRole::Root => "root",
+            BuiltinRole::LegacyRoot => "legacy root (SHA-1 generation; trusted with a warning)",
+            BuiltinRole::Intermediate => "issuing CA (path building only, never an anchor)",
+        };
+        let _ = writeln!(out, "{}\n    {role}", e.subject);
+        let _ = writeln!(out, "    issuer:  {}", e.issuer);
+        let _ = writeln!(out, "    valid:   {} .. {}", e.not_before, e.not_after);
+        let _ = writeln!(out, "    SHA-256: {}", e.sha256);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -180,6 +180,20 @@ pub struct RevocationReport {
     pub source: Option<String>,
 }
 
+/// Where a certificate of a validated chain came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateSource {
+    /// The signature or document carried it.
+    Document,
+    /// The caller gave it (`--trust`, `--cert`).
+    Caller,
+    /// kyso's built-in roots and issuing CAs.
+    Builtin,
+    /// Fetched from the AIA caIssuers address of the certificate below it (`--online`).
+    Network,
+}
+
 /// Revocation status of one certificate of a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainRevocationReport {
@@ -239,6 +253,9 @@ pub struct SignatureReport {
     pub signature_algorithm: Option<String>,
     /// Subjects of the validated chain, signer first.
     pub chain: Vec<String>,
+    /// Where each certificate of `chain` came from, in the same order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub chain_sources: Vec<CertificateSource>,
     /// Revocation status of the signer.
     pub revocation: Option<RevocationReport>,
     /// Revocation status of every certificate of the validated chain but the trust anchor,
@@ -275,6 +292,7 @@ impl SignatureReport {
             digest_algorithm: None,
             signature_algorithm: None,
             chain: Vec::new(),
+            chain_sources: Vec::new(),
             revocation: None,
             chain_revocation: Vec::new(),
             coverage: None,

@@ -5,12 +5,9 @@
 //! value) and then hand the signer and the evidence the signature carries to
 //! [`validate_signer`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use time::OffsetDateTime;
 
+pub use crate::online::FetchCache;
 use crate::pki::http::HttpLimits;
 use crate::pki::{
     Certificate, Crl, OcspResponse, OcspStatus, PathValidation, TrustStore, Usage, rfc3339,
@@ -18,8 +15,8 @@ use crate::pki::{
 };
 use crate::policy::{RevocationMode, ValidationPolicy};
 use crate::report::{
-    ChainRevocationReport, Indication, RevocationReport, RevocationStatus, SignatureReport,
-    SubIndication,
+    CertificateSource, ChainRevocationReport, Indication, RevocationReport, RevocationStatus,
+    SignatureReport, SubIndication,
 };
 
 /// What the caller brings to verification: trust anchors, policy, and revocation data and
@@ -39,53 +36,6 @@ pub struct VerifyOptions {
     /// Answers fetched online, shared by every clone of these options (one CLI run over many
     /// files asks each responder once).
     pub fetch_cache: FetchCache,
-}
-
-/// Network answers (OCSP responses, CRLs) kept for a few minutes, keyed by URL and request.
-///
-/// Only answers that parsed are kept; the cache is bounded and shared by clones.
-#[derive(Debug, Clone, Default)]
-pub struct FetchCache(Arc<Mutex<FetchEntries>>);
-
-/// Answers by (URL, request sent; empty for GET), with when they were fetched.
-type FetchEntries = HashMap<(String, Vec<u8>), (Instant, Vec<u8>)>;
-
-impl FetchCache {
-    /// How long an answer is reused.
-    const TTL: Duration = Duration::from_secs(300);
-    /// Most answers kept.
-    const MAX_ENTRIES: usize = 4096;
-
-    /// The cached answer for (`url`, `request`), or `fetch`'s when there is none; `accept`
-    /// decides whether an answer is worth keeping.
-    fn get_or_fetch(
-        &self,
-        url: &str,
-        request: &[u8],
-        fetch: impl FnOnce() -> crate::Result<Vec<u8>>,
-        accept: impl Fn(&[u8]) -> bool,
-    ) -> crate::Result<Vec<u8>> {
-        let key = (url.to_owned(), request.to_vec());
-        if let Ok(map) = self.0.lock()
-            && let Some((at, answer)) = map.get(&key)
-            && at.elapsed() < Self::TTL
-        {
-            return Ok(answer.clone());
-        }
-        let answer = fetch()?;
-        if accept(&answer)
-            && let Ok(mut map) = self.0.lock()
-        {
-            if map.len() >= Self::MAX_ENTRIES {
-                map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
-                if map.len() >= Self::MAX_ENTRIES {
-                    map.clear();
-                }
-            }
-            map.insert(key, (Instant::now(), answer.clone()));
-        }
-        Ok(answer)
-    }
 }
 
 /// What a signature carries about its signer.
@@ -143,6 +93,32 @@ pub fn validate_signer(
         Usage::DocumentSigning,
         &options.policy,
     );
+    let mut fetched = Vec::new();
+    if options.policy.online
+        && matches!(&path.result, Err(f) if f.sub_indication == SubIndication::NoCertificateChainFound)
+    {
+        let found = crate::online::fetch_missing_issuers(
+            evidence.signer,
+            &pool,
+            &options.trust,
+            &options.policy,
+            &options.fetch_cache,
+            &crate::pki::http::get,
+        );
+        report.warnings.extend(found.warnings);
+        if !found.certificates.is_empty() {
+            fetched = found.certificates;
+            pool.extend(fetched.iter().cloned());
+            path = validate_path(
+                evidence.signer,
+                &pool,
+                &options.trust,
+                now,
+                Usage::DocumentSigning,
+                &options.policy,
+            );
+        }
+    }
     let mut reference_time = now;
     if let (Err(f), Some(poe)) = (&path.result, evidence.proof_of_existence)
         && f.sub_indication == SubIndication::OutOfBoundsNoPoe
@@ -165,6 +141,12 @@ pub fn validate_signer(
         }
     }
     report.chain = path.chain_subjects();
+    report.chain_sources = path
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, cert)| certificate_source(i, cert, evidence, options, &fetched))
+        .collect();
     report.warnings.extend(path.warnings.iter().cloned());
     if let Err(f) = &path.result {
         report.fail(
@@ -175,6 +157,26 @@ pub fn validate_signer(
         return;
     }
     check_revocation(evidence, options, &path, reference_time, report);
+}
+
+/// Where the `i`-th certificate of a validated chain came from; the document first, as the
+/// path search tries its certificates first.
+fn certificate_source(
+    i: usize,
+    cert: &Certificate,
+    evidence: &Evidence<'_>,
+    options: &VerifyOptions,
+    fetched: &[Certificate],
+) -> CertificateSource {
+    if i == 0 || evidence.certificates.contains(cert) {
+        CertificateSource::Document
+    } else if options.certificates.contains(cert) || options.trust.anchors().contains(cert) {
+        CertificateSource::Caller
+    } else if fetched.contains(cert) {
+        CertificateSource::Network
+    } else {
+        CertificateSource::Builtin
+    }
 }
 
 /// One certificate's revocation status, as found.

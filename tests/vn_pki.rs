@@ -97,3 +97,93 @@ fn the_first_generation_chains_to_its_sha1_roots_with_a_warning() {
         "{warnings:?}"
     );
 }
+
+/// The README's table: file (relative to vn-pki) → the subject CN of the root it chains to
+/// ("(self-signed, pinned)" for the roots themselves).
+fn readme_chains() -> Vec<(String, String)> {
+    let Some(dir) = shared(".") else {
+        return Vec::new();
+    };
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("README");
+    readme
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.contains(".pem`"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            // | file | subject CN | issuer CN | not before | not after | status | chains to | …
+            let file = cells.get(1)?.trim_matches('`').to_owned();
+            let root = cells.get(7)?.to_string();
+            (!file.starts_with("legacy/")).then_some((file, root))
+        })
+        .collect()
+}
+
+fn common_name(cert: &Certificate) -> String {
+    cert.subject()
+        .values(kyso::pki::attr::CN)
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// With no anchor of the caller's, kyso's built-in roots alone: every certificate of the
+/// README's table chains to the root the README names.
+#[test]
+fn every_public_certificate_chains_to_its_named_root_through_the_built_in_trust() {
+    let chains = readme_chains();
+    if chains.is_empty() {
+        return;
+    }
+    assert!(chains.len() >= 9, "{chains:?}");
+    let dir = shared(".").expect("vn-pki");
+    let trust = TrustStore::new();
+    for (file, root) in chains {
+        let cert = Certificate::parse_any(&std::fs::read(dir.join(&file)).expect("read"))
+            .expect("parse")
+            .remove(0);
+        if root.starts_with("(self-signed") {
+            assert!(trust.is_trusted(&cert), "{file} is a built-in root");
+            continue;
+        }
+        let at = cert.not_before() + time::Duration::days(1);
+        let policy = ValidationPolicy {
+            validation_time: Some(at),
+            ..ValidationPolicy::default()
+        };
+        let v = validate_path(&cert, &[], &trust, at, Usage::Any, &policy);
+        assert!(v.result.is_ok(), "{file}: {:?}", v.result);
+        let anchor = v.chain.last().expect("anchor");
+        assert_eq!(common_name(anchor), root, "{file}");
+        assert!(v.warnings.is_empty(), "{file}: {:?}", v.warnings);
+    }
+}
+
+/// The first generation chains to the built-in legacy roots, with the `legacy_root` warning.
+#[test]
+fn the_first_generation_chains_to_the_built_in_legacy_roots() {
+    let (Some(roots), Some(cas)) = (shared("legacy/roots"), shared("legacy/intermediates")) else {
+        return;
+    };
+    let trust = TrustStore::new();
+    for (name, root) in certificates(&roots) {
+        assert!(trust.is_legacy_anchor(&root), "{name}");
+    }
+    for (name, ca) in certificates(&cas) {
+        let at = ca.not_before() + time::Duration::days(1);
+        let policy = ValidationPolicy {
+            validation_time: Some(at),
+            ..ValidationPolicy::default()
+        };
+        let v = validate_path(&ca, &[], &trust, at, Usage::Any, &policy);
+        assert!(v.result.is_ok(), "{name}: {:?}", v.result);
+        assert!(
+            trust.is_legacy_anchor(v.chain.last().expect("anchor")),
+            "{name}"
+        );
+        assert!(
+            v.warnings.iter().any(|w| w.starts_with("legacy_root:")),
+            "{name}: {:?}",
+            v.warnings
+        );
+    }
+}

@@ -9,6 +9,6 @@ mod types;
 
 pub use signed_data::{
     AdobeRevocationInfo, CmsFailure, ParsedSignedData, SignedAttributesOptions, UnsignedAttribute,
-    assemble_signed_data, build_signed_attributes, parse_signed_data,
+    assemble_signed_data, build_signed_attributes, certificates_only, parse_signed_data,
 };
 pub use types::oid;

@@ -318,6 +318,29 @@ fn cms_err(detail: impl Into<String>) -> Error {
     Error::malformed(Format::Cms, detail)
 }
 
+/// The certificates of a "certs-only" SignedData (RFC 5652 §5, no signers), the form CAs
+/// publish at AIA caIssuers addresses (`.p7c`). Every certificate must parse.
+pub fn certificates_only(input: &[u8]) -> Result<Vec<Certificate>> {
+    let (der_bytes, used) = ber::to_der(input)?;
+    if used != input.len() {
+        return Err(cms_err("data after the SignedData"));
+    }
+    let ci = ContentInfo::from_der(&der_bytes).map_err(der_err)?;
+    if ci.content_type != oid::SIGNED_DATA {
+        return Err(cms_err(format!(
+            "content type {} is not signedData",
+            ci.content_type
+        )));
+    }
+    let sd: SignedData = ci.content.decode_as().map_err(der_err)?;
+    sd.certificates
+        .iter()
+        .flatten()
+        .filter(|c| c.tag() == der::Tag::Sequence)
+        .map(|c| Certificate::from_der(&c.to_der().map_err(der_err)?))
+        .collect()
+}
+
 /// Parses a DER or BER `ContentInfo { SignedData }`. Trailing zero bytes (the padding of a PDF
 /// /Contents placeholder) are allowed; anything else after the value is an error.
 pub fn parse_signed_data(input: &[u8]) -> Result<ParsedSignedData> {

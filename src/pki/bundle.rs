@@ -58,10 +58,34 @@ pub fn ocsp_responses_from(data: &[u8], source: &str) -> Result<Vec<OcspResponse
     read_all(data, source, &OCSP_RESPONSES)
 }
 
-/// [`certificates_from`] of a file, named by its path in messages.
+/// [`certificates_from`] of a file, named by its path in messages; of a folder, every
+/// `.pem`, `.crt`, `.cer` and `.der` file in it (not recursive, in name order), each read
+/// whole.
 pub fn read_certificates(path: impl AsRef<Path>) -> Result<Vec<Certificate>> {
-    let (data, source) = read_file(path.as_ref())?;
-    certificates_from(&data, &source)
+    let path = path.as_ref();
+    if !path.is_dir() {
+        let (data, source) = read_file(path)?;
+        return certificates_from(&data, &source);
+    }
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .map_err(|e| Error::InvalidOption(format!("{}: {e}", path.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(
+                    e.to_ascii_lowercase().as_str(),
+                    "pem" | "crt" | "cer" | "der"
+                )
+            })
+        })
+        .collect();
+    files.sort();
+    let mut certificates = Vec::new();
+    for file in files {
+        let (data, source) = read_file(&file)?;
+        certificates.extend(certificates_from(&data, &source)?);
+    }
+    Ok(certificates)
 }
 
 /// [`crls_from`] of a file, named by its path in messages.

@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of PDF or XML.
 
+pub mod builtin;
 pub mod bundle;
 mod certificate;
 mod crl;
@@ -25,7 +26,7 @@ mod webpki_check;
 
 pub use path::{PathFailure, PathValidation, Usage, check_usage, validate_path};
 pub use signing::check_signing_certificate;
-pub use trust::{TrustStore, VIETNAMESE_ROOT_PINS};
+pub use trust::{LEGACY_ROOT_PINS, TrustStore, VIETNAMESE_ROOT_PINS};
 pub use tsp::{
     TimestampFailure, TimestampToken, build_timestamp_request, request_timestamp,
     token_from_response,

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::certificate::{eku, reason};
 use super::{Certificate, TrustStore};
-use crate::policy::{AlgorithmRefusal, ValidationPolicy};
+use crate::policy::{AlgorithmRefusal, ValidationPolicy, WeakAlgorithms};
 use crate::report::SubIndication;
 
 /// What the end-entity certificate must be good for.
@@ -136,11 +136,15 @@ impl Search<'_> {
         if path.len() >= self.max_len {
             return false;
         }
+        // Built-in certificates come last: a copy the document or the caller brings is tried
+        // first, and the shipped one only when that fails.
+        let builtin = self.trust.builtin_issuers(current.issuer().der());
         let mut candidates: Vec<&Certificate> = self
             .trust
             .anchors()
             .iter()
             .chain(self.extra.iter())
+            .chain(builtin.iter())
             .filter(|c| c.subject().der() == current.issuer().der())
             .filter(|c| match (current.authority_key_id(), c.subject_key_id()) {
                 (Some(aki), Some(ski)) => aki == ski,
@@ -243,6 +247,7 @@ fn check_path(
 ) -> PathValidation {
     let mut warnings = Vec::new();
     let result = check_algorithms(chain, policy, &mut warnings)
+        .and_then(|()| check_legacy_anchor(chain, policy, trust, &mut warnings))
         .and_then(|()| check_structure(chain, usage))
         .and_then(|()| check_time(chain, at))
         .and_then(|()| check_name_constraints(chain, at, trust));
@@ -251,6 +256,35 @@ fn check_path(
         result,
         warnings,
     }
+}
+
+/// A path ending at a built-in first-generation root: documents of about 2010–2020 chain
+/// there, so it is trusted with a warning, unless the policy rejects weak algorithms (the
+/// roots and their CAs belong to the SHA-1 generation).
+fn check_legacy_anchor(
+    chain: &[Certificate],
+    policy: &ValidationPolicy,
+    trust: &TrustStore,
+    warnings: &mut Vec<String>,
+) -> Result<(), PathFailure> {
+    let Some(anchor) = chain.last().filter(|a| trust.is_legacy_anchor(a)) else {
+        return Ok(());
+    };
+    if policy.weak_algorithms == WeakAlgorithms::Reject {
+        return fail(
+            SubIndication::CryptoConstraintsFailure,
+            format!(
+                "the path ends at {}, a first-generation (SHA-1) national root, which the \
+                 policy refuses with weak algorithms",
+                name(anchor)
+            ),
+        );
+    }
+    warnings.push(format!(
+        "legacy_root: the path ends at {}, a first-generation (SHA-1) national root",
+        name(anchor)
+    ));
+    Ok(())
 }
 
 fn name(c: &Certificate) -> String {

@@ -1,14 +1,17 @@
-//! Trust anchors: certificates the caller trusts, and the pinned Vietnamese roots.
+//! Trust anchors: certificates the caller trusts, and the built-in Vietnamese roots.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::Certificate;
-use crate::error::{Error, Result};
+use super::builtin::{BuiltinRole, BuiltinSet};
+use crate::error::Result;
 
 /// SHA-256 fingerprints of the Vietnamese national roots that kyso trusts by default.
 ///
-/// A root that arrives in a document or through the caller and whose DER hashes to one of
-/// these is trusted. Vietnamese signers usually embed the whole chain, root included.
+/// kyso ships these certificates ([`BuiltinSet::vietnam`]); a test checks the shipped bytes
+/// against these values. A copy that arrives in a document is the same certificate and is
+/// trusted alike.
 pub const VIETNAMESE_ROOT_PINS: &[(&str, &str)] = &[
     (
         "Vietnam National Root CA",
@@ -24,6 +27,20 @@ pub const VIETNAMESE_ROOT_PINS: &[(&str, &str)] = &[
     ),
 ];
 
+/// SHA-256 fingerprints of the first-generation national roots (SHA-1 era, still within
+/// validity), shipped as legacy anchors: trusted with a `legacy_root` warning, refused when
+/// the policy rejects weak algorithms.
+pub const LEGACY_ROOT_PINS: &[(&str, &str)] = &[
+    (
+        "MIC National Root CA (2008)",
+        "CA918D635BB130BEC97639E6AABF7EDBC4EB1310F8058B9419F467AE0230AD8C",
+    ),
+    (
+        "Co quan chung thuc so chuyen dung Chinh phu (RootCA, 2010)",
+        "F7BC89054CEC7F12730D7B8CD3EB7955B163835087E5EB873EDFB584763B3F90",
+    ),
+];
+
 /// The set of trust anchors for path validation.
 ///
 /// A store also remembers the certificate links it has seen verified, so a chain checked
@@ -32,7 +49,7 @@ pub const VIETNAMESE_ROOT_PINS: &[(&str, &str)] = &[
 ///
 /// ```
 /// use kyso::pki::TrustStore;
-/// let mut trust = TrustStore::new(); // pinned Vietnamese roots on
+/// let mut trust = TrustStore::new(); // built-in Vietnamese roots on
 /// trust.add_path("fixtures/pki/root.pem")?;
 /// assert_eq!(trust.anchors().len(), 1);
 /// # Ok::<(), kyso::Error>(())
@@ -40,8 +57,9 @@ pub const VIETNAMESE_ROOT_PINS: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     anchors: Vec<Certificate>,
-    pins: Vec<[u8; 32]>,
-    use_pins: bool,
+    builtin: Arc<BuiltinSet>,
+    /// Whether the built-in roots (national and legacy) are anchors.
+    builtin_roots: bool,
     /// Certificate links already verified; clones share it.
     links: super::verified::VerifiedLinks,
 }
@@ -53,21 +71,26 @@ impl Default for TrustStore {
 }
 
 impl TrustStore {
-    /// A store with no explicit anchors and the Vietnamese root pins on.
+    /// A store with no explicit anchors, the built-in Vietnamese roots as anchors and the
+    /// built-in issuing CAs as path-building material.
     pub fn new() -> Self {
-        let pins = VIETNAMESE_ROOT_PINS
-            .iter()
-            .filter_map(|(_, hex_fp)| {
-                let bytes = hex::decode(hex_fp).ok()?;
-                bytes.try_into().ok()
-            })
-            .collect();
+        Self::with_builtin(BuiltinSet::vietnam())
+    }
+
+    /// A store whose built-in anchors and material are `builtin` instead of kyso's own (a
+    /// deployment with its own PKI; tests).
+    pub fn with_builtin(builtin: Arc<BuiltinSet>) -> Self {
         TrustStore {
             anchors: Vec::new(),
-            pins,
-            use_pins: true,
+            builtin,
+            builtin_roots: true,
             links: Default::default(),
         }
+    }
+
+    /// The built-in certificates this store uses.
+    pub fn builtin(&self) -> &BuiltinSet {
+        &self.builtin
     }
 
     /// The memory of certificate links verified under this store (shared by its clones).
@@ -75,9 +98,10 @@ impl TrustStore {
         &self.links
     }
 
-    /// Turns the pinned Vietnamese roots on or off.
+    /// Turns the built-in roots (national and legacy) on or off as anchors. The built-in
+    /// issuing CAs stay as material: they are trusted only through an anchor.
     pub fn set_pinned_roots(&mut self, on: bool) {
-        self.use_pins = on;
+        self.builtin_roots = on;
     }
 
     /// Adds a trusted certificate.
@@ -102,29 +126,7 @@ impl TrustStore {
     /// Every PEM block of every file must be a certificate that parses; anything else is an
     /// [`Error::InvalidOption`] naming the file and the block.
     pub fn add_path(&mut self, path: impl AsRef<Path>) -> Result<usize> {
-        let path = path.as_ref();
-        if path.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(path)
-                .map_err(|e| Error::InvalidOption(format!("{}: {e}", path.display())))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                        matches!(
-                            e.to_ascii_lowercase().as_str(),
-                            "pem" | "crt" | "cer" | "der"
-                        )
-                    })
-                })
-                .collect();
-            entries.sort();
-            let mut n = 0;
-            for p in entries {
-                n += self.add_all(super::bundle::read_certificates(&p)?);
-            }
-            Ok(n)
-        } else {
-            Ok(self.add_all(super::bundle::read_certificates(path)?))
-        }
+        Ok(self.add_all(super::bundle::read_certificates(path)?))
     }
 
     fn add_all(&mut self, certs: Vec<Certificate>) -> usize {
@@ -138,8 +140,27 @@ impl TrustStore {
         &self.anchors
     }
 
-    /// Whether a certificate is a trust anchor: added explicitly, or matching a pin.
+    /// Whether a certificate is a trust anchor: added explicitly, or a built-in root (the
+    /// shipped copy or the same certificate from a document).
     pub fn is_trusted(&self, cert: &Certificate) -> bool {
-        self.anchors.contains(cert) || (self.use_pins && self.pins.contains(&cert.sha256()))
+        self.anchors.contains(cert)
+            || (self.builtin_roots
+                && matches!(
+                    self.builtin.anchor_role(&cert.sha256()),
+                    Some(BuiltinRole::Root | BuiltinRole::LegacyRoot)
+                ))
+    }
+
+    /// Whether `cert` is trusted only as a built-in legacy root (not also added by the caller).
+    pub fn is_legacy_anchor(&self, cert: &Certificate) -> bool {
+        self.builtin_roots
+            && !self.anchors.contains(cert)
+            && self.builtin.anchor_role(&cert.sha256()) == Some(BuiltinRole::LegacyRoot)
+    }
+
+    /// Built-in certificates named `issuer_name` (DER) that may complete a path: the issuing
+    /// CAs, and the roots while they are on.
+    pub(crate) fn builtin_issuers(&self, issuer_name: &[u8]) -> Vec<Certificate> {
+        self.builtin.by_subject(issuer_name, self.builtin_roots)
     }
 }

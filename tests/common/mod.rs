@@ -59,11 +59,17 @@ pub fn require_tool(program: &str, probe_args: &[&str]) -> bool {
 
 /// The CLI example binary that `cargo test` builds next to the test binaries.
 pub fn kyso_cli() -> std::process::Command {
+    example("kyso")
+}
+
+/// An example binary that `cargo test` builds next to the test binaries, run from the
+/// repository root.
+pub fn example(name: &str) -> std::process::Command {
     let exe = std::env::current_exe().expect("test exe");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = dir
         .join("examples")
-        .join(format!("kyso{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
         "{} missing: cargo test builds examples",
