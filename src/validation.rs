@@ -16,11 +16,40 @@ use crate::pki::{
     Certificate, Crl, OcspResponse, OcspStatus, PathValidation, TrustStore, Usage, rfc3339,
     validate_path,
 };
-use crate::policy::{RevocationMode, ValidationPolicy};
+use crate::policy::{AlgorithmRefusal, RevocationMode, ValidationPolicy};
 use crate::report::{
     ChainRevocationReport, Indication, RevocationReport, RevocationStatus, SignatureReport,
     SubIndication,
 };
+
+/// Writes the algorithm policy's answer about `what` (the signature, a reference's digest,
+/// the signer's key) into the report: a `weak_algorithm` warning, SIG_CRYPTO_FAILURE when the
+/// algorithm cannot have been made with the key (forged or the wrong key), and
+/// CRYPTO_CONSTRAINTS_FAILURE when the policy refuses it. The one translation of
+/// [`ValidationPolicy::check_algorithm`], [`ValidationPolicy::check_digest`] and
+/// [`ValidationPolicy::check_key`] for every format.
+pub(crate) fn record_algorithm(
+    report: &mut SignatureReport,
+    what: &str,
+    verdict: Result<Option<String>, AlgorithmRefusal>,
+) {
+    match verdict {
+        Ok(None) => {}
+        Ok(Some(weak)) => report
+            .warnings
+            .push(format!("weak_algorithm: {what}: {weak}")),
+        Err(mismatch @ AlgorithmRefusal::Mismatch { .. }) => report.fail(
+            Indication::TotalFailed,
+            SubIndication::SigCryptoFailure,
+            format!("{what}: {mismatch}"),
+        ),
+        Err(refusal) => report.fail(
+            Indication::TotalFailed,
+            SubIndication::CryptoConstraintsFailure,
+            format!("{what}: {refusal}"),
+        ),
+    }
+}
 
 /// What the caller brings to verification: trust anchors, policy, and revocation data and
 /// certificates from outside the document.

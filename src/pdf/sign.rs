@@ -643,7 +643,7 @@ pub fn finish_pdf_to(
     if let Some(url) = &prepared.timestamp_url {
         let raw = crate::crypto::ecdsa_to_der(key, signature)?;
         let digest = prepared.digest_algorithm.digest(&raw);
-        let token = crate::pki::request_timestamp(
+        let token = crate::cms::request_timestamp(
             url,
             prepared.digest_algorithm,
             &digest,

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use super::diff::{self, Permissions};
 use super::object::{Dictionary, IndirectObject, Location, ObjRef, Object};
 use super::{Document, Source};
-use crate::cms::{ParsedSignedData, parse_signed_data};
+use crate::cms::{ParsedSignedData, TimestampToken, parse_signed_data};
 use crate::error::{Error, Result};
-use crate::pki::{TimestampToken, rfc3339};
+use crate::pki::rfc3339;
 use crate::report::{
     Coverage, DocumentFormat, Indication, Modifications, SignatureReport, SubIndication,
     TimestampReport, ValidationReport,
 };
-use crate::validation::{Evidence, VerifyOptions, validate_signer};
+use crate::validation::{Evidence, VerifyOptions, record_algorithm, validate_signer};
 
 /// One signature field with a value, as found through the form.
 struct Found {
@@ -491,22 +491,11 @@ fn check_algorithms(cms: &ParsedSignedData, options: &VerifyOptions, report: &mu
     let Some(key) = cms.signer.as_ref().and_then(|s| s.key_kind()) else {
         return;
     };
-    match options.policy.check_algorithm(algorithm, key) {
-        Ok(None) => {}
-        Ok(Some(weak)) => report
-            .warnings
-            .push(format!("weak_algorithm: the signature: {weak}")),
-        Err(mismatch @ crate::AlgorithmRefusal::Mismatch { .. }) => report.fail(
-            Indication::TotalFailed,
-            SubIndication::SigCryptoFailure,
-            format!("the signature: {mismatch}"),
-        ),
-        Err(refusal) => report.fail(
-            Indication::TotalFailed,
-            SubIndication::CryptoConstraintsFailure,
-            format!("the signature: {refusal}"),
-        ),
-    }
+    record_algorithm(
+        report,
+        "the signature",
+        options.policy.check_algorithm(algorithm, key),
+    );
 }
 
 /// Verifies the signature time-stamp (unsigned attribute) and returns its time and the TSA's

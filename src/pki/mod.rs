@@ -17,16 +17,12 @@ pub use identity::Identity;
 pub use name::{Name, NameAttribute, attr};
 pub use ocsp::{OcspAnswer, OcspResponse, OcspStatus, build_ocsp_request};
 mod path;
+mod path_failure;
 mod signing;
 mod trust;
-mod tsp;
 mod verified;
 mod webpki_check;
 
 pub use path::{PathFailure, PathValidation, Usage, check_usage, validate_path};
 pub use signing::check_signing_certificate;
 pub use trust::{TrustStore, VIETNAMESE_ROOT_PINS};
-pub use tsp::{
-    TimestampFailure, TimestampToken, build_timestamp_request, request_timestamp,
-    token_from_response,
-};

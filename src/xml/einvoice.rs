@@ -32,8 +32,7 @@ use crate::pki::Certificate;
 use crate::policy::ValidationPolicy;
 use crate::report::{Indication, SignatureReport, SubIndication};
 use crate::xml::XmlDocument;
-use crate::xml::dsig::reference::{PathNamer, Target};
-use crate::xml::dsig::verify::ParsedReference;
+use crate::xml::dsig::reference::{ParsedReference, PathNamer, Target};
 use crate::xml::dsig::{DSIG_NS, children_named, element_children, escape_xml, is_element};
 
 /// Vietnam's time zone, in which e-invoice signing times are written.

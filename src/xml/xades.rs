@@ -25,15 +25,15 @@ use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 
+use crate::cms::TimestampToken;
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Format, Result};
-use crate::pki::{Certificate, TimestampToken, rfc3339};
+use crate::pki::{Certificate, rfc3339};
 use crate::report::{Indication, SignatureReport, SubIndication, TimestampReport};
-use crate::validation::VerifyOptions;
+use crate::validation::{VerifyOptions, record_algorithm};
 use crate::xml::XmlDocument;
 use crate::xml::c14n::{C14nMethod, Canonicalizer};
-use crate::xml::dsig::reference::Target;
-use crate::xml::dsig::verify::{ParsedReference, weak};
+use crate::xml::dsig::reference::{ParsedReference, Target};
 use crate::xml::dsig::{
     DSIG_NS, child_named, children_named, decode_base64, digest_from_uri, digest_uri,
     element_children, encode_base64, escape_xml, is_element, text_content,
@@ -500,9 +500,8 @@ fn check_signing_certificate(
         if alg.digest(signer.der()) != value {
             continue;
         }
-        if alg.is_weak() {
-            weak(report, "the SigningCertificate digest", &options.policy);
-        }
+        let verdict = options.policy.check_digest(alg);
+        record_algorithm(report, "the SigningCertificate digest", verdict);
         let serial_ok = if v2 {
             child_named(cert, XADES_NS, "IssuerSerialV2")
                 .map(text_content)

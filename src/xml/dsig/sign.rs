@@ -22,11 +22,12 @@ use super::keyinfo::write_key_info;
 use super::reference::{dereference, written_name};
 use super::transform::{Transform, digest_reference};
 use super::{DSIG_NS, digest_uri, encode_base64, escape_xml, is_element, signature_uri};
+use crate::cms::request_timestamp;
 use crate::crypto::{
     DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme, Signer, ecdsa_to_raw,
 };
 use crate::error::{Error, Format, Result};
-use crate::pki::{Certificate, check_signing_certificate, request_timestamp};
+use crate::pki::{Certificate, check_signing_certificate};
 use crate::policy::{Limits, SigningPolicy};
 use crate::xml::c14n::{C14nMethod, Canonicalizer, InclusivePrefixes};
 use crate::xml::xades::{self, SIGNED_PROPERTIES_TYPE, XadesIds};
