@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod dates;
 mod error;
 pub mod policy;
 pub mod render;

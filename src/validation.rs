@@ -51,6 +51,23 @@ pub(crate) fn record_algorithm(
     }
 }
 
+/// Raises a signature from B-T to B-LT (`levels`: the two names in its format) when the
+/// document carries revocation material (`carries_material`) and the signer's status was
+/// actually decided from what is embedded: material that decided nothing proves no level.
+pub(crate) fn raise_to_lt(
+    report: &mut SignatureReport,
+    carries_material: bool,
+    levels: (&str, &str),
+) {
+    let decided_from_document = report.revocation.as_ref().is_some_and(|r| {
+        r.status != RevocationStatus::Unknown
+            && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
+    });
+    if report.level == levels.0 && carries_material && decided_from_document {
+        report.level = levels.1.into();
+    }
+}
+
 /// What the caller brings to verification: trust anchors, policy, and revocation data and
 /// certificates from outside the document.
 #[derive(Debug, Clone, Default)]
@@ -608,22 +625,9 @@ fn fetch_online(
 mod tests {
     use super::*;
     use crate::crypto::SignatureAlgorithm;
+    use crate::pki::fixtures::{cert, fixture};
     use crate::pki::{OcspAnswer, OcspStatus};
     use crate::{DigestAlgorithm, ValidationPolicy, WeakAlgorithms};
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/fixtures/pki/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-
-    fn cert(name: &str) -> Certificate {
-        Certificate::parse_any(&fixture(&format!("{name}.pem")))
-            .expect("certificate")
-            .remove(0)
-    }
 
     /// A verified answer from `responder`, produced at `produced_at`, signed with `digest`.
     fn answer(responder: &str, produced_at: OffsetDateTime, digest: DigestAlgorithm) -> OcspAnswer {

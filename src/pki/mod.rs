@@ -6,12 +6,15 @@
 pub mod bundle;
 mod certificate;
 mod crl;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod http;
 mod identity;
 mod name;
 mod ocsp;
 
-pub use certificate::{Certificate, KeyUsage, eku, rfc3339};
+pub use crate::dates::rfc3339;
+pub use certificate::{Certificate, KeyUsage, eku};
 pub use crl::{Crl, RevokedEntry, reason_name};
 pub use identity::Identity;
 pub use name::{Name, NameAttribute, attr};

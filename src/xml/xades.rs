@@ -27,6 +27,7 @@ use x509_cert::serial_number::SerialNumber;
 
 use crate::cms::TimestampToken;
 use crate::crypto::DigestAlgorithm;
+use crate::dates::{parse_xsd, utc_rfc3339, xsd_utc};
 use crate::error::{Error, Format, Result};
 use crate::pki::{Certificate, rfc3339};
 use crate::report::{Indication, SignatureReport, SubIndication, TimestampReport};
@@ -208,20 +209,6 @@ fn issuer_serial_matches(b64: &str, cert: &Certificate) -> bool {
     issuer_ok && strip(value.serial_number.as_bytes()) == strip(cert.serial())
 }
 
-/// xsd:dateTime in UTC without fractions.
-pub(crate) fn utc_datetime(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// Ids of the XAdES parts of one signature.
 pub(crate) struct XadesIds<'s> {
     /// The Signature's Id.
@@ -247,7 +234,7 @@ pub(crate) fn qualifying_properties(
          <xades:SigningTime>{}</xades:SigningTime>",
         escape_xml(ids.signature),
         escape_xml(ids.signed_properties),
-        utc_datetime(time)
+        xsd_utc(time)
     );
     s.push_str(&format!(
         "<xades:SigningCertificateV2><xades:Cert><xades:CertDigest>\
@@ -385,7 +372,7 @@ pub(crate) fn verify<'a, 'i>(
         .and_then(|s| child_named(s, XADES_NS, "SigningTime"))
         .map(text_content)
     {
-        match parse_datetime(t.trim(), time::UtcOffset::UTC) {
+        match parse_xsd(t.trim(), time::UtcOffset::UTC) {
             Some(t) => report.claimed_signing_time = Some(utc_rfc3339(t)),
             None => fail(
                 report,
@@ -564,39 +551,5 @@ fn check_timestamp(
     ) {
         Ok(chain) => Ok((token, tsa, chain)),
         Err(f) => Err((f.sub_indication, f.message, Some(token.gen_time), tsa)),
-    }
-}
-
-/// RFC 3339 in UTC.
-pub(crate) fn utc_rfc3339(t: OffsetDateTime) -> String {
-    rfc3339(t.to_offset(time::UtcOffset::UTC))
-}
-
-/// Parses an xsd:dateTime (`YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`); a time without a zone is
-/// taken at `default_offset`.
-pub(crate) fn parse_datetime(s: &str, default_offset: time::UtcOffset) -> Option<OffsetDateTime> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(t);
-    }
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    time::PrimitiveDateTime::parse(s, &fmt)
-        .ok()
-        .map(|t| t.assume_offset(default_offset))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn datetimes() {
-        let t = parse_datetime("2025-06-15T10:20:30", time::macros::offset!(+7)).unwrap();
-        assert_eq!(utc_rfc3339(t), "2025-06-15T03:20:30Z");
-        let t = parse_datetime("2025-06-15T10:20:30Z", time::macros::offset!(+7)).unwrap();
-        assert_eq!(utc_datetime(t), "2025-06-15T10:20:30Z");
-        assert!(parse_datetime("15/06/2025", time::UtcOffset::UTC).is_none());
     }
 }

@@ -38,7 +38,7 @@ use crate::policy::ValidationPolicy;
 use crate::report::{
     DocumentFormat, Indication, SignatureReport, SignedReference, SubIndication, ValidationReport,
 };
-use crate::validation::{Evidence, VerifyOptions, record_algorithm, validate_signer};
+use crate::validation::{Evidence, VerifyOptions, raise_to_lt, record_algorithm, validate_signer};
 use crate::xml::c14n::{C14nMethod, Canonicalizer};
 use crate::xml::einvoice::{self, DocProfile};
 use crate::xml::{IdAttributes, XmlDocument, xades};
@@ -366,19 +366,17 @@ fn check_signature<'a, 'i>(
     if report.claimed_signing_time.is_none()
         && let Some(t) = einvoice::signing_time(sig)
     {
-        report.claimed_signing_time = Some(xades::utc_rfc3339(t));
+        report.claimed_signing_time = Some(crate::dates::utc_rfc3339(t));
     }
     if let Some(profile) = profile {
-        einvoice::check_signature(
-            profile,
+        let signed = einvoice::Signed {
             doc,
             sig,
-            &references,
-            signer.as_ref(),
+            references: &references,
+            signer: signer.as_ref(),
             policy,
-            &mut work.namer,
-            report,
-        );
+        };
+        einvoice::check_signature(profile, &signed, &mut work.namer, report);
     }
     if let Some(signer) = &signer {
         let carried = xades::carried_values(sig);
@@ -395,16 +393,8 @@ fn check_signature<'a, 'i>(
             timestamp_chain: &timestamp_chain,
         };
         validate_signer(&evidence, options, report);
-        let status_carried = report.revocation.as_ref().is_some_and(|r| {
-            r.status != crate::report::RevocationStatus::Unknown
-                && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
-        });
-        if report.level == "XAdES-B-T"
-            && status_carried
-            && (!carried.crls.is_empty() || !carried.ocsp.is_empty())
-        {
-            report.level = "XAdES-B-LT".into();
-        }
+        let carries = !carried.crls.is_empty() || !carried.ocsp.is_empty();
+        raise_to_lt(report, carries, ("XAdES-B-T", "XAdES-B-LT"));
     }
     Ok(())
 }
