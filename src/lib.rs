@@ -26,6 +26,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `ffi` | yes | the C ABI in `src/ffi.rs` (the only module with `unsafe`), `include/kyso.h` |
+//! | `https` | no | `https://` for OCSP, CRL and time-stamp URLs (rustls); plain HTTP otherwise, see [`pki::http`] |
 //!
 //! ## Example
 //!
