@@ -10,8 +10,8 @@
 //! | [`verify()`], [`verify_file`] | one entry point: sniff the format, verify, report |
 //! | [`pdf`] | lazy revision reader, incremental writer, PAdES signing ([`pdf::sign_pdf`], [`pdf::prepare_pdf`]/[`pdf::finish_pdf`]), verification with revision analysis, B-LT/B-LTA ([`pdf::extend_pdf`]) |
 //! | [`xml`] | hardened parser, canonicalization (C14N 1.0/1.1/exclusive), XMLDSig/XAdES verification ([`xml::verify_xml`]) and signing ([`xml::sign_xml`], [`xml::prepare_xml`]/[`xml::finish_xml`]), Vietnamese e-invoice and tax-filing profiles |
-//! | [`cms`] | CMS SignedData built from a digest, parsed (BER too) and verified |
-//! | [`pki`] | certificates, Vietnamese identities, trust anchors, path validation, CRL, OCSP, RFC 3161 |
+//! | [`cms`] | CMS SignedData built from a digest, parsed (BER too) and verified; RFC 3161 time-stamp tokens |
+//! | [`pki`] | certificates, Vietnamese identities, trust anchors, path validation, CRL, OCSP |
 //! | [`crypto`] | digests, signature verification, keys, the [`crypto::Signer`] trait |
 //! | [`validation`] | the signer checks every format shares: chain, proof of existence, revocation |
 //! | [`report`], [`render`] | the JSON report model and its English/Vietnamese text |
@@ -26,6 +26,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `ffi` | yes | the C ABI in `src/ffi.rs` (the only module with `unsafe`), `include/kyso.h` |
+//! | `https` | no | `https://` for OCSP, CRL and time-stamp URLs (rustls); plain HTTP otherwise, see [`pki::http`] |
 //!
 //! ## Example
 //!
@@ -43,6 +44,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod dates;
 mod error;
 mod online;
 pub mod policy;

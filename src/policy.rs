@@ -217,16 +217,45 @@ impl ValidationPolicy {
             });
         }
         self.check_key(key)?;
-        if algorithm.digest.is_weak() {
-            return match self.weak_algorithms {
-                WeakAlgorithms::Reject => Err(AlgorithmRefusal::Policy(format!(
-                    "{} (SHA-1 is refused by the policy)",
-                    algorithm.name()
-                ))),
-                WeakAlgorithms::Warn => Ok(Some(format!("{} uses SHA-1", algorithm.name()))),
-            };
+        self.weak(algorithm.digest, &algorithm.name())
+    }
+
+    /// Whether a digest is acceptable where no key is involved (an XML reference, a
+    /// certificate hash in signed properties) or before the key is known: the digest half of
+    /// [`ValidationPolicy::check_algorithm`], with the same answers.
+    ///
+    /// ```
+    /// use kyso::crypto::DigestAlgorithm;
+    /// use kyso::{ValidationPolicy, WeakAlgorithms};
+    ///
+    /// let mut policy = ValidationPolicy::default();
+    /// assert_eq!(policy.check_digest(DigestAlgorithm::Sha256), Ok(None));
+    /// assert!(matches!(policy.check_digest(DigestAlgorithm::Sha1), Ok(Some(_))));
+    /// policy.weak_algorithms = WeakAlgorithms::Reject;
+    /// assert!(policy.check_digest(DigestAlgorithm::Sha1).is_err());
+    /// ```
+    pub fn check_digest(
+        &self,
+        digest: DigestAlgorithm,
+    ) -> Result<Option<String>, AlgorithmRefusal> {
+        self.weak(digest, digest.name())
+    }
+
+    /// The weak-digest rule itself, naming `what` (an algorithm or a digest) in its answer.
+    fn weak(
+        &self,
+        digest: DigestAlgorithm,
+        what: &str,
+    ) -> Result<Option<String>, AlgorithmRefusal> {
+        if !digest.is_weak() {
+            return Ok(None);
         }
-        Ok(None)
+        match self.weak_algorithms {
+            WeakAlgorithms::Reject => Err(AlgorithmRefusal::Policy(format!(
+                "{what} (SHA-1 is refused by the policy)"
+            ))),
+            WeakAlgorithms::Warn => Ok(Some(format!("{what} uses SHA-1"))),
+        }
     }
 }
 

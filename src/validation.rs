@@ -13,11 +13,57 @@ use crate::pki::{
     Certificate, Crl, OcspResponse, OcspStatus, PathValidation, TrustStore, Usage, rfc3339,
     validate_path,
 };
-use crate::policy::{RevocationMode, ValidationPolicy};
+use crate::policy::{AlgorithmRefusal, RevocationMode, ValidationPolicy};
 use crate::report::{
     CertificateSource, ChainRevocationReport, Indication, RevocationReport, RevocationStatus,
     SignatureReport, SubIndication,
 };
+
+/// Writes the algorithm policy's answer about `what` (the signature, a reference's digest,
+/// the signer's key) into the report: a `weak_algorithm` warning, SIG_CRYPTO_FAILURE when the
+/// algorithm cannot have been made with the key (forged or the wrong key), and
+/// CRYPTO_CONSTRAINTS_FAILURE when the policy refuses it. The one translation of
+/// [`ValidationPolicy::check_algorithm`], [`ValidationPolicy::check_digest`] and
+/// [`ValidationPolicy::check_key`] for every format.
+pub(crate) fn record_algorithm(
+    report: &mut SignatureReport,
+    what: &str,
+    verdict: Result<Option<String>, AlgorithmRefusal>,
+) {
+    match verdict {
+        Ok(None) => {}
+        Ok(Some(weak)) => report
+            .warnings
+            .push(format!("weak_algorithm: {what}: {weak}")),
+        Err(mismatch @ AlgorithmRefusal::Mismatch { .. }) => report.fail(
+            Indication::TotalFailed,
+            SubIndication::SigCryptoFailure,
+            format!("{what}: {mismatch}"),
+        ),
+        Err(refusal) => report.fail(
+            Indication::TotalFailed,
+            SubIndication::CryptoConstraintsFailure,
+            format!("{what}: {refusal}"),
+        ),
+    }
+}
+
+/// Raises a signature from B-T to B-LT (`levels`: the two names in its format) when the
+/// document carries revocation material (`carries_material`) and the signer's status was
+/// actually decided from what is embedded: material that decided nothing proves no level.
+pub(crate) fn raise_to_lt(
+    report: &mut SignatureReport,
+    carries_material: bool,
+    levels: (&str, &str),
+) {
+    let decided_from_document = report.revocation.as_ref().is_some_and(|r| {
+        r.status != RevocationStatus::Unknown
+            && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
+    });
+    if report.level == levels.0 && carries_material && decided_from_document {
+        report.level = levels.1.into();
+    }
+}
 
 /// What the caller brings to verification: trust anchors, policy, and revocation data and
 /// certificates from outside the document.
@@ -581,22 +627,9 @@ fn fetch_online(
 mod tests {
     use super::*;
     use crate::crypto::SignatureAlgorithm;
+    use crate::pki::fixtures::{cert, fixture};
     use crate::pki::{OcspAnswer, OcspStatus};
     use crate::{DigestAlgorithm, ValidationPolicy, WeakAlgorithms};
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/fixtures/pki/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-
-    fn cert(name: &str) -> Certificate {
-        Certificate::parse_any(&fixture(&format!("{name}.pem")))
-            .expect("certificate")
-            .remove(0)
-    }
 
     /// A verified answer from `responder`, produced at `produced_at`, signed with `digest`.
     fn answer(responder: &str, produced_at: OffsetDateTime, digest: DigestAlgorithm) -> OcspAnswer {

@@ -15,7 +15,7 @@ use common::*;
 use kyso::crypto::KeyFileSigner;
 use kyso::pdf::sign_pdf;
 use kyso::pki::TrustStore;
-use kyso::pki::builtin::{BuiltinSet, bundle_intermediates};
+use kyso::pki::builtin::{BuiltinRole, BuiltinSet, bundle_intermediates};
 use kyso::report::{CertificateSource, SignatureReport};
 use kyso::validation::VerifyOptions;
 use kyso::{Indication, SubIndication, ValidationPolicy, WeakAlgorithms};
@@ -349,6 +349,34 @@ fn the_cli_fetches_with_online_only() {
         json["signatures"][0]["chain_sources"],
         serde_json::json!(["document", "network", "caller"])
     );
+}
+
+#[test]
+fn the_shipped_roots_are_the_pinned_ones() {
+    let entries = BuiltinSet::vietnam().entries();
+    let with_role = |role: BuiltinRole| -> Vec<&str> {
+        entries
+            .iter()
+            .filter(|e| e.role == role)
+            .map(|e| e.sha256.as_str())
+            .collect()
+    };
+    let pins = |list: &[(&'static str, &'static str)]| -> Vec<&'static str> {
+        list.iter().map(|(_, p)| *p).collect()
+    };
+    assert_eq!(
+        with_role(BuiltinRole::Root),
+        pins(kyso::pki::VIETNAMESE_ROOT_PINS)
+    );
+    assert_eq!(
+        with_role(BuiltinRole::LegacyRoot),
+        pins(kyso::pki::LEGACY_ROOT_PINS)
+    );
+    // The SHA-256 of each is of the shipped bytes themselves.
+    let g2 =
+        std::fs::read(fixture("../src/pki/builtin/roots/rootca-chinh-phu-g2.der")).expect("g2");
+    let digest = hex::encode_upper(kyso::DigestAlgorithm::Sha256.digest(&g2));
+    assert!(with_role(BuiltinRole::Root).contains(&digest.as_str()));
 }
 
 #[test]

@@ -20,13 +20,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::*;
+use kyso::cms::{TimestampToken, build_timestamp_request, request_timestamp, token_from_response};
 use kyso::crypto::KeyFileSigner;
 use kyso::pdf::{ExtendOptions, LtvLevel, PdfSignOptions, extend_pdf, sign_pdf};
 use kyso::pki::http::{self, HttpLimits};
-use kyso::pki::{
-    Certificate, Crl, OcspResponse, TimestampToken, build_ocsp_request, build_timestamp_request,
-    request_timestamp, token_from_response,
-};
+use kyso::pki::{Certificate, Crl, OcspResponse, build_ocsp_request};
 use kyso::report::{Indication, RevocationStatus, SubIndication, ValidationReport};
 use kyso::validation::VerifyOptions;
 use kyso::{DigestAlgorithm, RevocationMode, SigningPolicy, ValidationPolicy};

@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
+use kyso::cms::{TimestampToken, request_timestamp};
 use kyso::pki::http::HttpLimits;
-use kyso::pki::{TimestampToken, request_timestamp};
 use kyso::report::SubIndication;
 use kyso::{DigestAlgorithm, ValidationPolicy};
 
@@ -114,6 +114,6 @@ fn a_dead_or_garbage_tsa_is_a_clean_error() {
         )
         .is_err()
     );
-    assert!(kyso::pki::token_from_response(b"\x30\x03\x02\x01\x00").is_err());
+    assert!(kyso::cms::token_from_response(b"\x30\x03\x02\x01\x00").is_err());
     assert!(TimestampToken::parse(b"garbage").is_err());
 }

@@ -187,3 +187,28 @@ fn the_first_generation_chains_to_the_built_in_legacy_roots() {
         );
     }
 }
+
+/// The legacy pins kyso ships are the fingerprints the vn-pki README gives for the
+/// first-generation roots.
+#[test]
+fn the_legacy_pins_are_the_readme_fingerprints() {
+    let Some(dir) = shared(".") else {
+        return;
+    };
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("README");
+    let listed: Vec<String> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `legacy/roots/"))
+        .filter_map(|l| {
+            l.split('|')
+                .map(str::trim)
+                .find(|c| c.len() == 66 && c.starts_with('`'))
+                .map(|c| c.trim_matches('`').to_owned())
+        })
+        .collect();
+    let pins: Vec<String> = kyso::pki::LEGACY_ROOT_PINS
+        .iter()
+        .map(|(_, p)| (*p).to_owned())
+        .collect();
+    assert_eq!(listed, pins);
+}

@@ -79,15 +79,13 @@ fn header(input: &[u8]) -> Result<Header> {
     })
 }
 
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+/// Appends a DER length (X.690 §10.1: definite, minimal), as the `der` crate encodes it.
+fn push_len(out: &mut Vec<u8>, len: usize) -> Result<()> {
+    use der::Encode as _;
+    der::Length::try_from(len)
+        .and_then(|l| l.encode_to_vec(out))
+        .map(|_| ())
+        .map_err(|_| err("value too long"))
 }
 
 /// Writes the DER form of the value at the start of `input`; returns bytes consumed.
@@ -100,7 +98,7 @@ fn value(input: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<usize> {
     if !h.constructed {
         let len = h.len.ok_or_else(|| err("indefinite primitive"))?;
         out.extend_from_slice(&h.tag);
-        push_len(out, len);
+        push_len(out, len)?;
         out.extend_from_slice(&body[..len]);
         return Ok(h.header_len + len);
     }
@@ -150,11 +148,11 @@ fn value(input: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<usize> {
             rest = &rest[ch.header_len + len..];
         }
         out.push(h.tag[0] & !0x20);
-        push_len(out, content.len());
+        push_len(out, content.len())?;
         out.extend_from_slice(&content);
     } else {
         out.extend_from_slice(&h.tag);
-        push_len(out, children.len());
+        push_len(out, children.len())?;
         out.extend_from_slice(&children);
     }
     Ok(consumed)

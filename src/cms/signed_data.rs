@@ -1,7 +1,7 @@
 //! Building and reading CMS SignedData for document signatures (CAdES baseline shape).
 
-use der::asn1::{Any, ObjectIdentifier, OctetString};
-use der::{Decode, Encode, Tagged};
+use der::asn1::{Any, ContextSpecific, ObjectIdentifier, OctetString};
+use der::{Decode, Encode, TagMode, TagNumber, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 
@@ -158,11 +158,15 @@ fn time_der(t: OffsetDateTime) -> Result<Vec<u8>> {
 }
 
 fn signing_certificate_v2(signer: &Certificate) -> Result<Vec<u8>> {
-    // GeneralNames ::= SEQUENCE OF GeneralName; directoryName [4] EXPLICIT Name.
-    let mut dir_name = vec![0xa4];
-    push_len(&mut dir_name, signer.issuer().der().len());
-    dir_name.extend_from_slice(signer.issuer().der());
-    let general_names = Any::new(der::Tag::Sequence, dir_name).map_err(der_err)?;
+    // GeneralNames ::= SEQUENCE OF GeneralName; GeneralName ::= CHOICE { …,
+    // directoryName [4] Name, … } — EXPLICIT, Name being a CHOICE (RFC 5280 §4.2.1.6). The
+    // issuer's bytes are kept as the certificate has them.
+    let directory_name = ContextSpecific {
+        tag_number: TagNumber(4),
+        tag_mode: TagMode::Explicit,
+        value: Any::from_der(signer.issuer().der()).map_err(der_err)?,
+    };
+    let general_names = Any::encode_from(&vec![directory_name]).map_err(der_err)?;
     let id = EssCertIdV2 {
         hash_algorithm: None, // DEFAULT sha256
         cert_hash: OctetString::new(signer.sha256().to_vec()).map_err(der_err)?,
@@ -177,17 +181,6 @@ fn signing_certificate_v2(signer: &Certificate) -> Result<Vec<u8>> {
     }
     .to_der()
     .map_err(der_err)
-}
-
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
 }
 
 /// An unsigned attribute to carry in the SignerInfo (time-stamp token, revocation values).
@@ -616,4 +609,31 @@ fn parse_time(value: &Any) -> Result<OffsetDateTime> {
     };
     let secs = i64::try_from(d.as_secs()).map_err(|_| cms_err("time out of range"))?;
     OffsetDateTime::from_unix_timestamp(secs).map_err(|_| cms_err("time out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use x509_cert::ext::pkix::name::{GeneralName, GeneralNames};
+
+    use super::*;
+
+    #[test]
+    fn the_signing_certificate_names_its_issuer_as_a_directory_name() {
+        let signer = crate::pki::fixtures::cert("leader");
+        let der = signing_certificate_v2(&signer).expect("attribute");
+        let parsed = SigningCertificateV2::from_der(&der).expect("SigningCertificateV2");
+        let issuer_serial = parsed.certs[0]
+            .issuer_serial
+            .as_ref()
+            .expect("issuerSerial");
+        // Read back by an independent decoder: one GeneralName, [4] directoryName, holding
+        // exactly the certificate's issuer.
+        let names = GeneralNames::from_der(&issuer_serial.issuer.to_der().expect("der"))
+            .expect("GeneralNames");
+        let [GeneralName::DirectoryName(name)] = names.as_slice() else {
+            panic!("not one directoryName: {names:?}");
+        };
+        assert_eq!(name.to_der().expect("name"), signer.issuer().der());
+        assert_eq!(parsed.certs[0].cert_hash.as_bytes(), signer.sha256());
+    }
 }

@@ -4,7 +4,8 @@ use der::asn1::ObjectIdentifier as Oid;
 use der::{Decode, Sequence};
 use spki::AlgorithmIdentifierOwned;
 
-use super::{DigestAlgorithm, KeyKind};
+use super::DigestAlgorithm;
+use super::key_kind::KeyKind;
 use crate::error::{Error, Format, Result};
 
 /// Object identifiers kyso recognises for digests and signatures.

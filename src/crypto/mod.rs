@@ -5,11 +5,13 @@
 mod algorithm;
 pub(crate) mod armour;
 mod digest;
+mod key_kind;
 mod keys;
 
 pub use algorithm::{SignatureAlgorithm, SignatureScheme, oid};
 pub use digest::{DigestAlgorithm, Hasher};
-pub use keys::{KeyKind, PrivateKey, PublicKey, RsaPublicKey, ecdsa_to_der, ecdsa_to_raw};
+pub use key_kind::KeyKind;
+pub use keys::{PrivateKey, PublicKey, RsaPublicKey, ecdsa_to_der, ecdsa_to_raw};
 mod signer;
 
 pub use signer::{KeyFileSigner, Signer, pem_certificates, read_pkcs12};

@@ -1,17 +1,16 @@
 //! Long-term validation: PAdES B-LT (a Document Security Store with the certificates, CRLs
 //! and OCSP responses a verifier needs later) and B-LTA (a document time-stamp over it all).
 
+use super::dss::read_dss;
 use super::object::{Array, Dictionary, Name, Object, Stream};
 use super::sign::{PdfSignOptions, lay_out};
 use super::writer::IncrementalWriter;
-use super::{Document, RevisionView, Source};
-use crate::cms::parse_signed_data;
+use super::{Document, Source};
+use crate::cms::{TimestampToken, parse_signed_data, request_timestamp};
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Result};
 use crate::pki::http::HttpLimits;
-use crate::pki::{
-    Certificate, Crl, OcspResponse, TimestampToken, build_ocsp_request, request_timestamp,
-};
+use crate::pki::{Certificate, Crl, OcspResponse, build_ocsp_request};
 use crate::policy::Limits;
 
 /// Which long-term level to reach.
@@ -52,58 +51,6 @@ impl Default for ExtendOptions {
             limits: Limits::default(),
         }
     }
-}
-
-/// Validation material read from a document's DSS.
-#[derive(Debug, Clone, Default)]
-pub struct Dss {
-    /// Certificates.
-    pub certificates: Vec<Certificate>,
-    /// CRLs.
-    pub crls: Vec<Crl>,
-    /// OCSP responses.
-    pub ocsp: Vec<OcspResponse>,
-}
-
-/// Reads the DSS of the newest revision; entries that do not parse are skipped.
-pub fn read_dss<S: Source>(view: &RevisionView<'_, S>) -> Result<Dss> {
-    let (_, catalog) = view.catalog()?;
-    let mut dss = Dss::default();
-    let Some(d) = catalog
-        .get("DSS")
-        .map(|d| view.resolve_dict(d, "/DSS"))
-        .transpose()?
-        .flatten()
-    else {
-        return Ok(dss);
-    };
-    for (key, kind) in [("Certs", 0), ("CRLs", 1), ("OCSPs", 2)] {
-        let Some(list) = d.get(key).map(|l| view.resolve(l)).transpose()? else {
-            continue;
-        };
-        let Some(list) = list.as_array() else {
-            continue;
-        };
-        for item in list
-            .iter()
-            .take(view.document().limits().max_pdf_objects as usize)
-        {
-            let Some(r) = item.as_ref() else { continue };
-            let Some(obj) = view.get(r)? else { continue };
-            let Some(stream) = obj.object.as_stream() else {
-                continue;
-            };
-            let Ok(data) = view.document().stream_data_decoded(stream) else {
-                continue;
-            };
-            match kind {
-                0 => dss.certificates.extend(Certificate::from_der(&data).ok()),
-                1 => dss.crls.extend(Crl::parse(&data).ok()),
-                _ => dss.ocsp.extend(OcspResponse::parse(&data).ok()),
-            }
-        }
-    }
-    Ok(dss)
 }
 
 /// Every certificate the document's signatures and time-stamps carry.

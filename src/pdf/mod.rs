@@ -22,6 +22,7 @@ pub mod appearance;
 mod cache;
 mod diff;
 mod document;
+mod dss;
 mod fields;
 mod filter;
 mod lexer;
@@ -43,8 +44,9 @@ mod testutil;
 
 pub use appearance::Appearance;
 pub use document::{Document, Revision, RevisionView};
+pub use dss::{Dss, read_dss};
 pub use fields::Field;
-pub use ltv::{Dss, ExtendOptions, LtvLevel, add_document_timestamp, extend_pdf, read_dss};
+pub use ltv::{ExtendOptions, LtvLevel, add_document_timestamp, extend_pdf};
 pub use object::{
     Array, Dictionary, IndirectObject, Location, Name, ObjRef, Object, PdfString, Placeholder,
     Span, Stream, StreamData,

@@ -7,7 +7,6 @@
 //! stays where it was.
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use super::appearance::{self, Appearance};
 use super::object::{Array, Dictionary, Name, ObjRef, Object, PdfString, Placeholder};
@@ -147,20 +146,6 @@ fn pdf_err(detail: impl Into<String>) -> Error {
     Error::malformed(Format::Pdf, detail)
 }
 
-/// A PDF date in Vietnam's time zone: `D:YYYYMMDDHHmmSS+07'00'`.
-pub(crate) fn pdf_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+7));
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}+07'00'",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// Room for the CMS: the real chain and signature size, attributes, and what was asked for.
 fn contents_capacity(chain: &[Certificate], options: &PdfSignOptions) -> usize {
     let revocation: usize = options
@@ -221,7 +206,10 @@ pub fn prepare_pdf(
     sig.set("Type", Name::from("Sig"));
     sig.set("Filter", Name::from("Adobe.PPKLite"));
     sig.set("SubFilter", Name::from(options.sub_filter.name()));
-    sig.set("M", PdfString::literal(pdf_date(signing_time).into_bytes()));
+    sig.set(
+        "M",
+        PdfString::literal(crate::dates::vietnam_pdf(signing_time).into_bytes()),
+    );
     if let Some(cn) = signer.identity().common_name.as_deref() {
         sig.set("Name", PdfString::from_text(cn));
     }
@@ -643,7 +631,7 @@ pub fn finish_pdf_to(
     if let Some(url) = &prepared.timestamp_url {
         let raw = crate::crypto::ecdsa_to_der(key, signature)?;
         let digest = prepared.digest_algorithm.digest(&raw);
-        let token = crate::pki::request_timestamp(
+        let token = crate::cms::request_timestamp(
             url,
             prepared.digest_algorithm,
             &digest,

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use super::diff::{self, Permissions};
 use super::object::{Dictionary, IndirectObject, Location, ObjRef, Object};
 use super::{Document, Source};
-use crate::cms::{ParsedSignedData, parse_signed_data};
+use crate::cms::{ParsedSignedData, TimestampToken, parse_signed_data};
 use crate::error::{Error, Result};
-use crate::pki::{TimestampToken, rfc3339};
+use crate::pki::rfc3339;
 use crate::report::{
     Coverage, DocumentFormat, Indication, Modifications, SignatureReport, SubIndication,
     TimestampReport, ValidationReport,
 };
-use crate::validation::{Evidence, VerifyOptions, validate_signer};
+use crate::validation::{Evidence, VerifyOptions, raise_to_lt, record_algorithm, validate_signer};
 
 /// One signature field with a value, as found through the form.
 struct Found {
@@ -326,7 +326,7 @@ fn verify_one<S: Source>(
     report.claimed_signing_time = sig
         .get("M")
         .and_then(Object::as_string)
-        .and_then(|s| parse_pdf_date(&s.bytes));
+        .and_then(|s| crate::dates::pdf_to_rfc3339(&s.bytes));
     let locks = field_locks(&doc.latest(), sig);
 
     let ranges = match check_byte_range(doc, &obj, sig) {
@@ -469,16 +469,8 @@ fn verify_one<S: Source>(
             timestamp_chain: &timestamp_chain,
         };
         validate_signer(&evidence, options, &mut report);
-        let status_from_document = report.revocation.as_ref().is_some_and(|r| {
-            r.status != crate::report::RevocationStatus::Unknown
-                && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
-        });
-        if report.level == "PAdES-B-T"
-            && status_from_document
-            && (!dss.crls.is_empty() || !dss.ocsp.is_empty())
-        {
-            report.level = "PAdES-B-LT".into();
-        }
+        let carried = !dss.crls.is_empty() || !dss.ocsp.is_empty();
+        raise_to_lt(&mut report, carried, ("PAdES-B-T", "PAdES-B-LT"));
     }
     Ok((Some(revision), report, locks))
 }
@@ -491,22 +483,11 @@ fn check_algorithms(cms: &ParsedSignedData, options: &VerifyOptions, report: &mu
     let Some(key) = cms.signer.as_ref().and_then(|s| s.key_kind()) else {
         return;
     };
-    match options.policy.check_algorithm(algorithm, key) {
-        Ok(None) => {}
-        Ok(Some(weak)) => report
-            .warnings
-            .push(format!("weak_algorithm: the signature: {weak}")),
-        Err(mismatch @ crate::AlgorithmRefusal::Mismatch { .. }) => report.fail(
-            Indication::TotalFailed,
-            SubIndication::SigCryptoFailure,
-            format!("the signature: {mismatch}"),
-        ),
-        Err(refusal) => report.fail(
-            Indication::TotalFailed,
-            SubIndication::CryptoConstraintsFailure,
-            format!("the signature: {refusal}"),
-        ),
-    }
+    record_algorithm(
+        report,
+        "the signature",
+        options.policy.check_algorithm(algorithm, key),
+    );
 }
 
 /// Verifies the signature time-stamp (unsigned attribute) and returns its time and the TSA's
@@ -709,72 +690,4 @@ fn hash_ranges<S: Source>(
         }
     }
     Ok(hasher.finish())
-}
-
-/// `D:YYYYMMDDHHmmSSOHH'mm'` (every part after the year optional) as RFC 3339.
-pub(crate) fn parse_pdf_date(bytes: &[u8]) -> Option<String> {
-    let s = std::str::from_utf8(bytes).ok()?;
-    let s = s.strip_prefix("D:").unwrap_or(s);
-    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-    if digits.len() < 4 {
-        return None;
-    }
-    let part = |from: usize, len: usize, default: u32| -> u32 {
-        digits
-            .get(from..from + len)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(default)
-    };
-    let rest = &s[digits.len()..];
-    let (sign, tz) = match rest.chars().next() {
-        Some('+') => (1, &rest[1..]),
-        Some('-') => (-1, &rest[1..]),
-        _ => (0, ""),
-    };
-    let tz_digits: String = tz.chars().filter(|c| c.is_ascii_digit()).collect();
-    let oh: i32 = tz_digits
-        .get(0..2)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let om: i32 = tz_digits
-        .get(2..4)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let offset = if sign == 0 {
-        String::from("Z")
-    } else {
-        format!("{}{:02}:{:02}", if sign > 0 { '+' } else { '-' }, oh, om)
-    };
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
-        part(0, 4, 0),
-        part(4, 2, 1),
-        part(6, 2, 1),
-        part(8, 2, 0),
-        part(10, 2, 0),
-        part(12, 2, 0),
-        offset
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pdf_dates() {
-        assert_eq!(
-            parse_pdf_date(b"D:20260101070000+07'00'").as_deref(),
-            Some("2026-01-01T07:00:00+07:00")
-        );
-        assert_eq!(
-            parse_pdf_date(b"D:2025").as_deref(),
-            Some("2025-01-01T00:00:00Z")
-        );
-        assert_eq!(
-            parse_pdf_date(b"D:20250615103000Z").as_deref(),
-            Some("2025-06-15T10:30:00Z")
-        );
-        assert!(parse_pdf_date(b"garbage").is_none());
-    }
 }

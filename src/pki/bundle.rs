@@ -183,14 +183,7 @@ fn is_der(data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/fixtures/pki/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
+    use crate::pki::fixtures::fixture;
 
     fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
         match r {

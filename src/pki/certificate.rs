@@ -7,8 +7,9 @@ use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtensio
 use x509_parser::prelude::FromDer;
 
 use super::identity::Identity;
-use super::name::Name;
+use super::name::{Name, any_der};
 use crate::crypto::{DigestAlgorithm, KeyKind, PublicKey, SignatureAlgorithm};
+use crate::dates::rfc3339;
 use crate::error::{Error, Format, Result};
 use crate::report::SignerReport;
 
@@ -642,15 +643,4 @@ fn name_constraint_defects(nc: &x509_parser::extensions::NameConstraints<'_>) ->
         defects.push("a dNSName name constraint with a leading period".into());
     }
     defects
-}
-
-/// RFC 3339 text of a time (UTC, `Z`).
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
-fn any_der(any: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Vec<u8> {
-    use x509_parser::der_parser::asn1_rs::ToDer;
-    any.to_der_vec().unwrap_or_default()
 }

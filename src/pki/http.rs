@@ -1,10 +1,18 @@
-//! A small HTTP/1.1 client for OCSP, CRL and time-stamp requests: `http://` only (these
-//! services are plain HTTP by design: their answers are signed), with timeouts and a size cap
-//! on every answer so that a slow or huge response cannot hold kyso.
+//! HTTP for OCSP, CRL, issuer-certificate and time-stamp requests, through the `ureq` client.
+//!
+//! These services are plain HTTP by design (their answers are signed and kyso checks the
+//! signatures), so `http://` is what kyso fetches; `https://` needs the cargo feature
+//! `https` (rustls). Every exchange is bounded by [`HttpLimits`] — a timeout on connecting and
+//! on every read and write, an overall deadline of three timeouts however the server paces
+//! its bytes, and a size cap on the answer — and follows at most [`MAX_REDIRECTS`] redirects,
+//! because CRL distribution points and time-stamp authorities do move. A redirected request
+//! is sent again as it was (a POST stays a POST with its body: an OCSP or time-stamp request
+//! turned into a GET would only fetch a web page). Proxies from the environment are not used.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
+
+use ureq::http::{StatusCode, Uri};
+use ureq::{Agent, Timeout};
 
 use crate::error::{Error, Result};
 
@@ -12,7 +20,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
     /// Connect, read and write timeout. The whole exchange, however the server paces its
-    /// bytes, ends within three times this.
+    /// bytes and however many redirects it sends, ends within three times this.
     pub timeout: Duration,
     /// Largest response body accepted.
     pub max_body: usize,
@@ -33,249 +41,174 @@ impl From<&crate::Limits> for HttpLimits {
     }
 }
 
-fn net(e: impl std::fmt::Display) -> Error {
-    Error::Network(e.to_string())
-}
+/// Most redirects followed for one request; one more is an error.
+pub const MAX_REDIRECTS: usize = 5;
 
-struct Url<'a> {
-    host: &'a str,
-    port: u16,
-    path: &'a str,
-}
-
-fn parse_url(url: &str) -> Result<Url<'_>> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        Error::Unsupported(format!("URL scheme of {url} (only http:// is fetched)"))
-    })?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.contains(']') || h.ends_with(']') => (
-            h,
-            p.parse::<u16>()
-                .map_err(|_| net(format!("bad port in {url}")))?,
-        ),
-        _ => (authority, 80),
-    };
-    if host.is_empty() {
-        return Err(net(format!("no host in {url}")));
-    }
-    Ok(Url { host, port, path })
-}
+/// Largest status line and headers accepted, in bytes.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// POSTs `body` and returns the response body of a 200 answer.
 pub fn post(url: &str, content_type: &str, body: &[u8], limits: HttpLimits) -> Result<Vec<u8>> {
-    exchange(url, "POST", Some((content_type, body)), limits)
+    fetch(url, Some((content_type, body)), limits)
 }
 
 /// GETs a URL and returns the body of a 200 answer.
 pub fn get(url: &str, limits: HttpLimits) -> Result<Vec<u8>> {
-    exchange(url, "GET", None, limits)
+    fetch(url, None, limits)
 }
 
-/// A socket whose reads all end by one deadline: each read waits at most until the deadline
-/// (and at most `timeout`), so a server trickling a byte now and then cannot stretch the
-/// exchange.
-struct DeadlineReader {
-    stream: TcpStream,
-    deadline: Instant,
-    timeout: Duration,
+fn net(e: impl std::fmt::Display) -> Error {
+    Error::Network(e.to_string())
 }
 
-impl Read for DeadlineReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "the answer took too long",
-            ));
-        }
-        self.stream.set_read_timeout(Some(left.min(self.timeout)))?;
-        self.stream.read(buf).map_err(|e| match e.kind() {
-            // What a read timeout looks like on Unix (EAGAIN) and on Windows.
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                let why = if Instant::now() >= self.deadline {
-                    "the answer took too long"
-                } else {
-                    "no answer in time"
-                };
-                std::io::Error::new(std::io::ErrorKind::TimedOut, why)
+/// What one exchange gave.
+enum Hop {
+    /// The body of a 200 answer.
+    Body(Vec<u8>),
+    /// A redirect to this (absolute) URL.
+    Redirect(String),
+}
+
+/// One request with its redirects, all within one deadline; errors name the URL asked for.
+fn fetch(url: &str, body: Option<(&str, &[u8])>, limits: HttpLimits) -> Result<Vec<u8>> {
+    let deadline = Instant::now() + limits.timeout.saturating_mul(3);
+    let mut current = url.to_owned();
+    let result = (|| {
+        for _ in 0..=MAX_REDIRECTS {
+            match exchange(&current, body, limits, deadline)? {
+                Hop::Body(answer) => return Ok(answer),
+                Hop::Redirect(next) => current = next,
             }
-            _ => e,
-        })
-    }
-}
-
-/// Reads one line (up to and including `\n`) of at most `max` bytes.
-fn read_line(reader: &mut impl BufRead, max: usize) -> Result<String> {
-    let mut line = Vec::new();
-    let n = reader
-        .take(max as u64 + 1)
-        .read_until(b'\n', &mut line)
-        .map_err(net)?;
-    if n > max {
-        return Err(net("HTTP header line too long"));
-    }
-    String::from_utf8(line).map_err(|_| net("HTTP header is not text"))
-}
-
-/// Longest status, header or chunk-size line accepted.
-const MAX_LINE: usize = 8 * 1024;
-/// Most header lines accepted.
-const MAX_HEADERS: usize = 100;
-
-fn exchange(
-    url: &str,
-    method: &str,
-    body: Option<(&str, &[u8])>,
-    limits: HttpLimits,
-) -> Result<Vec<u8>> {
-    exchange_inner(url, method, body, limits).map_err(|e| match e {
-        Error::Network(m) if !m.contains(url) => Error::Network(format!("{url}: {m}")),
+        }
+        Err(net(format!("more than {MAX_REDIRECTS} redirects")))
+    })();
+    result.map_err(|e| match e {
+        Error::Network(m) if current != url => Error::Network(format!("{url} → {current}: {m}")),
+        Error::Network(m) => Error::Network(format!("{url}: {m}")),
         other => other,
     })
 }
 
-fn exchange_inner(
+/// Refuses what kyso does not fetch, before any connection.
+fn check_scheme(url: &str) -> Result<Uri> {
+    let uri: Uri = url.parse().map_err(|_| net("not a URL"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") if cfg!(feature = "https") => {}
+        Some("https") => {
+            return Err(Error::Unsupported(format!(
+                "URL scheme of {url} (https:// needs kyso's cargo feature \"https\")"
+            )));
+        }
+        _ => {
+            return Err(Error::Unsupported(format!(
+                "URL scheme of {url} (only http:// is fetched)"
+            )));
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(net("no host in the URL"));
+    }
+    Ok(uri)
+}
+
+/// One request and its answer, with the time left before `deadline`.
+fn exchange(
     url: &str,
-    method: &str,
     body: Option<(&str, &[u8])>,
     limits: HttpLimits,
-) -> Result<Vec<u8>> {
-    let u = parse_url(url)?;
-    let addr = (u.host.trim_matches(['[', ']']), u.port)
-        .to_socket_addrs()
-        .map_err(net)?
-        .next()
-        .ok_or_else(|| net(format!("cannot resolve {}", u.host)))?;
-    let deadline = Instant::now() + limits.timeout * 3;
-    let mut stream = TcpStream::connect_timeout(&addr, limits.timeout).map_err(net)?;
-    stream
-        .set_write_timeout(Some(limits.timeout))
-        .map_err(net)?;
-    let mut request = format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nUser-Agent: kyso/{}\r\n",
-        u.path,
-        u.host,
-        env!("CARGO_PKG_VERSION")
-    );
-    if let Some((ct, b)) = body {
-        request.push_str(&format!(
-            "Content-Type: {ct}\r\nContent-Length: {}\r\n",
-            b.len()
-        ));
+    deadline: Instant,
+) -> Result<Hop> {
+    let uri = check_scheme(url)?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(net("the answer took too long"));
     }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).map_err(net)?;
-    if let Some((_, b)) = body {
-        stream.write_all(b).map_err(net)?;
+    let agent: Agent = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .user_agent(concat!("kyso/", env!("CARGO_PKG_VERSION")))
+        .max_response_header_size(MAX_HEADER_BYTES)
+        .timeout_global(Some(left))
+        .timeout_connect(Some(limits.timeout))
+        .timeout_per_read(Some(limits.timeout))
+        .timeout_per_write(Some(limits.timeout))
+        .build()
+        .into();
+    let response = match body {
+        Some((content_type, bytes)) => agent
+            .post(uri.clone())
+            .header("Content-Type", content_type)
+            .send(bytes),
+        None => agent.get(uri.clone()).call(),
     }
-    let mut reader = BufReader::new(DeadlineReader {
-        stream,
-        deadline,
-        timeout: limits.timeout,
-    });
-    let status_line = read_line(&mut reader, MAX_LINE)?;
-    let status: u16 = status_line
-        .strip_prefix("HTTP/1.")
-        .and_then(|s| s.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| net(format!("bad HTTP status line from {url}")))?;
-    let mut content_length = None;
-    let mut chunked = false;
-    let mut ended = false;
-    for _ in 0..MAX_HEADERS {
-        let line = read_line(&mut reader, MAX_LINE)?;
-        if line.is_empty() {
-            return Err(net(format!("{url}: the connection closed in the headers")));
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            ended = true;
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            let k = k.trim().to_ascii_lowercase();
-            let v = v.trim();
-            if k == "content-length" {
-                content_length = Some(v.parse::<usize>().map_err(|_| net("bad Content-Length"))?);
-            } else if k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked") {
-                chunked = true;
-            }
-        }
+    .map_err(|e| why(e, limits))?;
+    let status = response.status();
+    if is_redirect(status) {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| net(format!("HTTP {} without a Location", status.as_u16())))?;
+        return Ok(Hop::Redirect(resolve(&uri, location)?));
     }
-    if !ended {
-        return Err(net(format!("{url}: too many HTTP header lines")));
+    if status != StatusCode::OK {
+        return Err(net(format!("answered HTTP {}", status.as_u16())));
     }
-    if status != 200 {
-        return Err(net(format!("{url} answered HTTP {status}")));
-    }
-    let too_big = || {
-        net(format!(
-            "answer from {url} exceeds {} bytes",
-            limits.max_body
-        ))
-    };
-    let mut out = Vec::new();
-    if chunked {
-        loop {
-            let size_line = read_line(&mut reader, MAX_LINE)?;
-            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or(""), 16)
-                .map_err(|_| net(format!("{url}: bad chunk size (truncated answer?)")))?;
-            if size == 0 {
-                break;
-            }
-            if size > limits.max_body - out.len() {
-                return Err(too_big());
-            }
-            let start = out.len();
-            out.resize(start + size, 0);
-            reader
-                .read_exact(&mut out[start..])
-                .map_err(|e| net(format!("{url}: chunk cut short: {e}")))?;
-            let mut crlf = [0u8; 2];
-            reader
-                .read_exact(&mut crlf)
-                .map_err(|e| net(format!("{url}: chunk cut short: {e}")))?;
-            if &crlf != b"\r\n" {
-                return Err(net(format!("{url}: malformed chunk")));
-            }
-        }
-    } else if let Some(len) = content_length {
-        if len > limits.max_body {
-            return Err(too_big());
-        }
-        out.resize(len, 0);
-        reader
-            .read_exact(&mut out)
-            .map_err(|e| net(format!("{url}: answer cut short: {e}")))?;
+    response
+        .into_body()
+        .into_with_config()
+        .limit(limits.max_body as u64)
+        .read_to_vec()
+        .map_err(|e| why(e, limits))
+        .map(Hop::Body)
+}
+
+/// The redirects kyso follows: moved, found, see other, temporary, permanent.
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// The absolute URL a `Location` names, relative to the URL that answered (RFC 9110 §10.2.2).
+fn resolve(base: &Uri, location: &str) -> Result<String> {
+    let bad = || net(format!("a redirect to {location:?}, which is not a URL"));
+    let scheme = base.scheme_str().unwrap_or("http");
+    let authority = base.authority().map(|a| a.as_str()).ok_or_else(bad)?;
+    let absolute = if location.contains("://") {
+        location.to_owned()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{scheme}://{rest}")
+    } else if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
     } else {
-        // No length: the body runs to the end of the connection.
-        let n = (&mut reader)
-            .take(limits.max_body as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(net)?;
-        if n > limits.max_body {
-            return Err(too_big());
+        let path = base.path();
+        let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        let dir = if dir.is_empty() { "/" } else { dir };
+        format!("{scheme}://{authority}{dir}{location}")
+    };
+    absolute.parse::<Uri>().map_err(|_| bad())?;
+    Ok(absolute)
+}
+
+/// kyso's words for a failed exchange: which limit ended it, or what was wrong.
+fn why(e: ureq::Error, limits: HttpLimits) -> Error {
+    match e {
+        ureq::Error::Timeout(Timeout::Global) => net("the answer took too long"),
+        ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => net("no connection in time"),
+        ureq::Error::Timeout(_) => net("no answer in time"),
+        ureq::Error::BodyExceedsLimit(_) => {
+            net(format!("the answer exceeds {} bytes", limits.max_body))
         }
+        ureq::Error::LargeResponseHeader(..) => {
+            net(format!("the HTTP header exceeds {MAX_HEADER_BYTES} bytes"))
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            net("the answer was cut short")
+        }
+        other => net(other),
     }
-    Ok(out)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        let u = parse_url("http://127.0.0.1:18081/tsa?x=1").expect("url");
-        assert_eq!((u.host, u.port, u.path), ("127.0.0.1", 18081, "/tsa?x=1"));
-        let u = parse_url("http://ca.example.vn").expect("url");
-        assert_eq!((u.host, u.port, u.path), ("ca.example.vn", 80, "/"));
-        assert!(parse_url("https://x").is_err());
-        assert!(parse_url("http://:80/").is_err());
-    }
-}
+mod tests;

@@ -192,22 +192,33 @@ fn decode_value(any: &x509_parser::der_parser::asn1_rs::Any<'_>) -> String {
             .collect::<Option<String>>(),
         _ => None,
     };
-    text.unwrap_or_else(|| {
-        let mut der = Vec::with_capacity(data.len() + 4);
-        der.push(any.tag().0 as u8);
-        push_der_length(&mut der, data.len());
-        der.extend_from_slice(data);
-        format!("#{}", hex::encode(der))
-    })
+    text.unwrap_or_else(|| format!("#{}", hex::encode(any_der(any))))
 }
 
-fn push_der_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
+/// The DER of a parsed value (class, constructed bit and tag as read, a definite length),
+/// written by the ASN.1 crate that parsed it.
+pub(super) fn any_der(any: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Vec<u8> {
+    use x509_parser::der_parser::asn1_rs::ToDer;
+    any.to_der_vec().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use x509_parser::der_parser::asn1_rs::{Any, FromDer};
+
+    use super::*;
+
+    #[test]
+    fn a_value_that_is_no_string_is_kept_as_the_hex_of_its_der() {
+        // A SEQUENCE { INTEGER 5 } and a long OCTET STRING: the tag keeps its constructed bit,
+        // the length its long form.
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend_from_slice(&[0xab; 0x80]);
+        for der in [vec![0x30, 0x03, 0x02, 0x01, 0x05], long] {
+            let (_, any) = Any::from_der(&der).expect("DER");
+            assert_eq!(decode_value(&any), format!("#{}", hex::encode(&der)));
+        }
+        let (_, utf8) = Any::from_der(b"\x0c\x03abc").expect("DER");
+        assert_eq!(decode_value(&utf8), "abc");
     }
 }

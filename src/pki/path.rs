@@ -4,6 +4,7 @@
 use time::OffsetDateTime;
 
 use super::certificate::{eku, reason};
+pub use super::path_failure::PathFailure;
 use super::{Certificate, TrustStore};
 use crate::policy::{AlgorithmRefusal, ValidationPolicy, WeakAlgorithms};
 use crate::report::SubIndication;
@@ -22,15 +23,6 @@ pub enum Usage {
     CrlSigning,
     /// No purpose check on the end entity (inspecting a certificate).
     Any,
-}
-
-/// Why a path could not be validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathFailure {
-    /// ETSI sub-indication.
-    pub sub_indication: SubIndication,
-    /// What exactly failed.
-    pub message: String,
 }
 
 /// The outcome of path validation.

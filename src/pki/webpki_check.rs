@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter};
 
 use super::Certificate;
-use super::path::PathFailure;
+use super::path_failure::PathFailure;
 use super::verified::VerifiedLinks;
 use crate::crypto::{DigestAlgorithm, SignatureAlgorithm, SignatureScheme};
 use crate::report::SubIndication;

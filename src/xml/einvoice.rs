@@ -32,12 +32,10 @@ use crate::pki::Certificate;
 use crate::policy::ValidationPolicy;
 use crate::report::{Indication, SignatureReport, SubIndication};
 use crate::xml::XmlDocument;
-use crate::xml::dsig::reference::{PathNamer, Target};
-use crate::xml::dsig::verify::ParsedReference;
+use crate::xml::dsig::reference::{ParsedReference, PathNamer, Target};
 use crate::xml::dsig::{DSIG_NS, children_named, element_children, escape_xml, is_element};
 
-/// Vietnam's time zone, in which e-invoice signing times are written.
-pub const VIETNAM_OFFSET: time::UtcOffset = time::macros::offset!(+7);
+pub use crate::dates::{VIETNAM_OFFSET, vietnam_local as local_time};
 
 /// A Vietnamese document profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,25 +112,31 @@ fn text_at(node: Node<'_, '_>, path: &[&'static str]) -> Option<String> {
     Some(cur.text().unwrap_or_default().trim().to_owned())
 }
 
+/// One signature as the profile's rules see it, after core verification.
+#[derive(Clone, Copy)]
+pub(crate) struct Signed<'s, 'a, 'i> {
+    /// The document.
+    pub doc: &'a XmlDocument<'i>,
+    /// The `ds:Signature` element.
+    pub sig: Node<'a, 'i>,
+    /// Its references, dereferenced.
+    pub references: &'s [ParsedReference<'a, 'i>],
+    /// The certificate whose key verified the signature value, if any did.
+    pub signer: Option<&'s Certificate>,
+    /// The validation policy.
+    pub policy: &'s ValidationPolicy,
+}
+
 /// Applies the profile's rules to one signature.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_signature(
     profile: DocProfile,
-    doc: &XmlDocument<'_>,
-    sig: Node<'_, '_>,
-    references: &[ParsedReference<'_, '_>],
-    signer: Option<&Certificate>,
-    policy: &ValidationPolicy,
+    signed: &Signed<'_, '_, '_>,
     namer: &mut PathNamer,
     report: &mut SignatureReport,
 ) {
     match profile {
-        DocProfile::Einvoice => {
-            check_invoice_signature(doc, sig, references, signer, policy, namer, report)
-        }
-        DocProfile::TaxFiling => {
-            check_filing_signature(sig, references, signer, policy, namer, report)
-        }
+        DocProfile::Einvoice => check_invoice_signature(signed, namer, report),
+        DocProfile::TaxFiling => check_filing_signature(signed, namer, report),
     }
 }
 
@@ -160,14 +164,17 @@ fn constraint(report: &mut SignatureReport, message: String) {
 }
 
 fn check_invoice_signature(
-    doc: &XmlDocument<'_>,
-    sig: Node<'_, '_>,
-    references: &[ParsedReference<'_, '_>],
-    signer: Option<&Certificate>,
-    policy: &ValidationPolicy,
+    signed: &Signed<'_, '_, '_>,
     namer: &mut PathNamer,
     report: &mut SignatureReport,
 ) {
+    let Signed {
+        doc,
+        sig,
+        references,
+        signer,
+        policy,
+    } = *signed;
     let Some((hdon, role)) = placement(sig) else {
         let touches_invoice = references.iter().any(|r| match r.target {
             Some(Target::Element { node, .. }) => node.ancestors().any(is_invoice),
@@ -294,13 +301,17 @@ fn check_tax_code(
 }
 
 fn check_filing_signature(
-    sig: Node<'_, '_>,
-    references: &[ParsedReference<'_, '_>],
-    signer: Option<&Certificate>,
-    policy: &ValidationPolicy,
+    signed: &Signed<'_, '_, '_>,
     namer: &mut PathNamer,
     report: &mut SignatureReport,
 ) {
+    let Signed {
+        sig,
+        references,
+        signer,
+        policy,
+        ..
+    } = *signed;
     let mut signed: Option<Node<'_, '_>> = None;
     for r in references {
         let Some(Target::Element { node, .. }) = r.target else {
@@ -346,9 +357,7 @@ pub(crate) fn signing_time(sig: Node<'_, '_>) -> Option<OffsetDateTime> {
             n.parent_element()
                 .is_some_and(|p| is_element(p, DSIG_NS, "SignatureProperty"))
         })
-        .and_then(|n| {
-            crate::xml::xades::parse_datetime(n.text().unwrap_or_default().trim(), VIETNAM_OFFSET)
-        })
+        .and_then(|n| crate::dates::parse_xsd(n.text().unwrap_or_default().trim(), VIETNAM_OFFSET))
 }
 
 /// Most nodes searched for a taxpayer's tax code.
@@ -372,20 +381,6 @@ pub(crate) fn check_document(
             ));
         }
     }
-}
-
-/// Local time in Vietnam without a zone: `YYYY-MM-DDTHH:MM:SS`.
-pub fn local_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(VIETNAM_OFFSET);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 /// The signed element and the signature's parent that the e-invoice profile uses by default:

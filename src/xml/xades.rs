@@ -25,15 +25,16 @@ use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 
+use crate::cms::TimestampToken;
 use crate::crypto::DigestAlgorithm;
+use crate::dates::{parse_xsd, utc_rfc3339, xsd_utc};
 use crate::error::{Error, Format, Result};
-use crate::pki::{Certificate, TimestampToken, rfc3339};
+use crate::pki::{Certificate, rfc3339};
 use crate::report::{Indication, SignatureReport, SubIndication, TimestampReport};
-use crate::validation::VerifyOptions;
+use crate::validation::{VerifyOptions, record_algorithm};
 use crate::xml::XmlDocument;
 use crate::xml::c14n::{C14nMethod, Canonicalizer};
-use crate::xml::dsig::reference::Target;
-use crate::xml::dsig::verify::{ParsedReference, weak};
+use crate::xml::dsig::reference::{ParsedReference, Target};
 use crate::xml::dsig::{
     DSIG_NS, child_named, children_named, decode_base64, digest_from_uri, digest_uri,
     element_children, encode_base64, escape_xml, is_element, text_content,
@@ -208,20 +209,6 @@ fn issuer_serial_matches(b64: &str, cert: &Certificate) -> bool {
     issuer_ok && strip(value.serial_number.as_bytes()) == strip(cert.serial())
 }
 
-/// xsd:dateTime in UTC without fractions.
-pub(crate) fn utc_datetime(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// Ids of the XAdES parts of one signature.
 pub(crate) struct XadesIds<'s> {
     /// The Signature's Id.
@@ -247,7 +234,7 @@ pub(crate) fn qualifying_properties(
          <xades:SigningTime>{}</xades:SigningTime>",
         escape_xml(ids.signature),
         escape_xml(ids.signed_properties),
-        utc_datetime(time)
+        xsd_utc(time)
     );
     s.push_str(&format!(
         "<xades:SigningCertificateV2><xades:Cert><xades:CertDigest>\
@@ -385,7 +372,7 @@ pub(crate) fn verify<'a, 'i>(
         .and_then(|s| child_named(s, XADES_NS, "SigningTime"))
         .map(text_content)
     {
-        match parse_datetime(t.trim(), time::UtcOffset::UTC) {
+        match parse_xsd(t.trim(), time::UtcOffset::UTC) {
             Some(t) => report.claimed_signing_time = Some(utc_rfc3339(t)),
             None => fail(
                 report,
@@ -500,9 +487,8 @@ fn check_signing_certificate(
         if alg.digest(signer.der()) != value {
             continue;
         }
-        if alg.is_weak() {
-            weak(report, "the SigningCertificate digest", &options.policy);
-        }
+        let verdict = options.policy.check_digest(alg);
+        record_algorithm(report, "the SigningCertificate digest", verdict);
         let serial_ok = if v2 {
             child_named(cert, XADES_NS, "IssuerSerialV2")
                 .map(text_content)
@@ -565,39 +551,5 @@ fn check_timestamp(
     ) {
         Ok(chain) => Ok((token, tsa, chain)),
         Err(f) => Err((f.sub_indication, f.message, Some(token.gen_time), tsa)),
-    }
-}
-
-/// RFC 3339 in UTC.
-pub(crate) fn utc_rfc3339(t: OffsetDateTime) -> String {
-    rfc3339(t.to_offset(time::UtcOffset::UTC))
-}
-
-/// Parses an xsd:dateTime (`YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`); a time without a zone is
-/// taken at `default_offset`.
-pub(crate) fn parse_datetime(s: &str, default_offset: time::UtcOffset) -> Option<OffsetDateTime> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(t);
-    }
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    time::PrimitiveDateTime::parse(s, &fmt)
-        .ok()
-        .map(|t| t.assume_offset(default_offset))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn datetimes() {
-        let t = parse_datetime("2025-06-15T10:20:30", time::macros::offset!(+7)).unwrap();
-        assert_eq!(utc_rfc3339(t), "2025-06-15T03:20:30Z");
-        let t = parse_datetime("2025-06-15T10:20:30Z", time::macros::offset!(+7)).unwrap();
-        assert_eq!(utc_datetime(t), "2025-06-15T10:20:30Z");
-        assert!(parse_datetime("15/06/2025", time::UtcOffset::UTC).is_none());
     }
 }

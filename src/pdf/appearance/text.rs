@@ -28,20 +28,6 @@ pub(crate) fn num(v: f64) -> String {
     s.to_string()
 }
 
-/// A time as ISO 8601 in Vietnam's zone: `2026-01-01T07:00:00+07:00`.
-pub(crate) fn iso_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+7));
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// The three lines of Decree 30's copy notice: copy form or document number, organization,
 /// signing time.
 pub(crate) fn copy_lines(
@@ -53,7 +39,7 @@ pub(crate) fn copy_lines(
     if let Some(o) = organization {
         lines.push(o.to_string());
     }
-    lines.push(iso_time(signing_time));
+    lines.push(crate::dates::vietnam_iso(signing_time));
     lines
 }
 
@@ -144,7 +130,7 @@ mod tests {
     #[test]
     fn times_are_in_vietnam() {
         let t = time::macros::datetime!(2026-01-01 00:00 UTC);
-        assert_eq!(iso_time(t), "2026-01-01T07:00:00+07:00");
+        assert_eq!(crate::dates::vietnam_iso(t), "2026-01-01T07:00:00+07:00");
         let lines = copy_lines(None, Some("Sở Thông tin và Truyền thông Hà Nội"), t);
         assert_eq!(
             lines,

@@ -18,10 +18,13 @@ use std::sync::{Arc, OnceLock};
 use der::Reader;
 use serde::Serialize;
 
-use super::{Certificate, TrustStore, Usage, validate_path};
+use super::Certificate;
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Format, Result};
-use crate::policy::ValidationPolicy;
+
+mod regenerate;
+
+pub use regenerate::{BundleRefusal, bundle_intermediates};
 
 /// What a built-in certificate is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,6 +180,18 @@ impl BuiltinSet {
             .collect()
     }
 
+    /// The same set without its intermediates.
+    pub(crate) fn roots_only(&self) -> BuiltinSet {
+        BuiltinSet {
+            certificates: self
+                .certificates
+                .iter()
+                .filter(|b| b.role != BuiltinRole::Intermediate)
+                .filter_map(|b| Builtin::new(b.der.clone(), b.role).ok())
+                .collect(),
+        }
+    }
+
     /// Every certificate of the set, roots first, for listing.
     pub fn entries(&self) -> Vec<BuiltinEntry> {
         self.certificates
@@ -261,100 +276,9 @@ fn subject_range(cert: &[u8]) -> der::Result<std::ops::Range<usize>> {
     Ok(start..start + subject.len())
 }
 
-/// Why a certificate was kept out of a built-in bundle.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name}: {reason}")]
-pub struct BundleRefusal {
-    /// The certificate's name as given (usually its file name).
-    pub name: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Checks candidate issuing-CA certificates against the roots of `roots` and returns them as
-/// one concatenated-DER bundle (sorted by name, duplicates once).
-///
-/// Each must be a CA certificate that validates, through kyso's own path validation, to one
-/// of the roots (directly or through other candidates) at a time inside its own validity — so
-/// that expired CAs, kept for old documents, still qualify. The first that does not is the
-/// error.
-pub fn bundle_intermediates(
-    candidates: &[(String, Certificate)],
-    roots: Arc<BuiltinSet>,
-) -> std::result::Result<Vec<u8>, BundleRefusal> {
-    let mut sorted: Vec<&(String, Certificate)> = candidates.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted.dedup_by(|a, b| a.1 == b.1);
-    let roots_only = BuiltinSet {
-        certificates: roots
-            .certificates
-            .iter()
-            .filter(|b| b.role != BuiltinRole::Intermediate)
-            .filter_map(|b| Builtin::new(b.der.clone(), b.role).ok())
-            .collect(),
-    };
-    let trust = TrustStore::with_builtin(Arc::new(roots_only));
-    let pool: Vec<Certificate> = sorted.iter().map(|(_, c)| c.clone()).collect();
-    let mut out = Vec::new();
-    for (name, cert) in sorted {
-        let refuse = |reason: String| BundleRefusal {
-            name: name.clone(),
-            reason,
-        };
-        if !cert.is_ca() {
-            return Err(refuse("not a CA certificate".into()));
-        }
-        let at = cert.not_before() + time::Duration::days(1);
-        let policy = ValidationPolicy {
-            validation_time: Some(at),
-            ..ValidationPolicy::default()
-        };
-        let others: Vec<Certificate> = pool.iter().filter(|c| *c != cert).cloned().collect();
-        let path = validate_path(cert, &others, &trust, at, Usage::Any, &policy);
-        if let Err(f) = path.result {
-            return Err(refuse(format!(
-                "does not chain to a built-in root: {}",
-                f.message
-            )));
-        }
-        if path.chain.len() < 2 {
-            return Err(refuse("is itself a root, not an issuing CA".into()));
-        }
-        out.extend_from_slice(cert.der());
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_shipped_roots_are_the_pinned_ones() {
-        let set = BuiltinSet::vietnam();
-        let roots: Vec<String> = set
-            .certificates
-            .iter()
-            .filter(|b| b.role == BuiltinRole::Root)
-            .filter_map(|b| b.anchor_sha256.map(hex::encode_upper))
-            .collect();
-        let pins: Vec<&str> = super::super::VIETNAMESE_ROOT_PINS
-            .iter()
-            .map(|(_, p)| *p)
-            .collect();
-        assert_eq!(roots, pins);
-        let legacy: Vec<String> = set
-            .certificates
-            .iter()
-            .filter(|b| b.role == BuiltinRole::LegacyRoot)
-            .filter_map(|b| b.anchor_sha256.map(hex::encode_upper))
-            .collect();
-        let legacy_pins: Vec<&str> = super::super::LEGACY_ROOT_PINS
-            .iter()
-            .map(|(_, p)| *p)
-            .collect();
-        assert_eq!(legacy, legacy_pins);
-    }
 
     #[test]
     fn every_shipped_certificate_parses_and_is_a_ca() {

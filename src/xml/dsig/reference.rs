@@ -20,6 +20,22 @@ use roxmltree::{Node, NodeId};
 use super::Problem;
 use crate::xml::XmlDocument;
 
+/// One Reference as read from SignedInfo.
+pub(crate) struct ParsedReference<'a, 'i> {
+    /// The `ds:Reference` element.
+    pub node: Node<'a, 'i>,
+    /// `URI`, if present.
+    pub uri: Option<&'a str>,
+    /// `Id`, if present.
+    pub id: Option<&'a str>,
+    /// `Type`, if present.
+    pub type_: Option<&'a str>,
+    /// What the URI named, once dereferenced.
+    pub target: Option<Target<'a, 'i>>,
+    /// Whether the digest matched.
+    pub digest_ok: bool,
+}
+
 /// What a same-document reference names.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a, 'i> {

@@ -22,11 +22,12 @@ use super::keyinfo::write_key_info;
 use super::reference::{dereference, written_name};
 use super::transform::{Transform, digest_reference};
 use super::{DSIG_NS, digest_uri, encode_base64, escape_xml, is_element, signature_uri};
+use crate::cms::request_timestamp;
 use crate::crypto::{
     DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme, Signer, ecdsa_to_raw,
 };
 use crate::error::{Error, Format, Result};
-use crate::pki::{Certificate, check_signing_certificate, request_timestamp};
+use crate::pki::{Certificate, check_signing_certificate};
 use crate::policy::{Limits, SigningPolicy};
 use crate::xml::c14n::{C14nMethod, Canonicalizer, InclusivePrefixes};
 use crate::xml::xades::{self, SIGNED_PROPERTIES_TYPE, XadesIds};
@@ -317,21 +318,26 @@ pub fn prepare_xml(
     }
     let key_info = write_key_info(&p, chain, options.include_chain);
 
+    // The Signature with the given digests, spliced into the document.
+    let with_digests = |digests: &[String]| {
+        let (head, tail, unsigned_at) = signature_text(
+            &p,
+            &ns_decl,
+            &sig_id,
+            c14n,
+            algorithm,
+            &refs,
+            digests,
+            &key_info,
+            &objects,
+            unsigned_marker,
+        );
+        let text = splice(bytes, &plan, &head, "", &tail);
+        (text, head, tail, unsigned_at)
+    };
+
     // Pass 1: placeholder digests; compute the real ones in place.
-    let empty: Vec<String> = vec![String::new(); refs.len()];
-    let (head, tail, _) = signature_text(
-        &p,
-        &ns_decl,
-        &sig_id,
-        c14n,
-        algorithm,
-        &refs,
-        &empty,
-        &key_info,
-        &objects,
-        unsigned_marker,
-    );
-    let text1 = splice(bytes, &plan, &head, "", &tail);
+    let (text1, ..) = with_digests(&vec![String::new(); refs.len()]);
     let doc1 = XmlDocument::from_bytes(&text1, &limits, &ids)?;
     let sig1 = find_signature(&doc1, &sig_id)?;
     let mut digests = Vec::with_capacity(refs.len());
@@ -343,19 +349,7 @@ pub fn prepare_xml(
     }
 
     // Pass 2: the real digests; the SignedInfo digest in the final context.
-    let (head, tail, unsigned_at) = signature_text(
-        &p,
-        &ns_decl,
-        &sig_id,
-        c14n,
-        algorithm,
-        &refs,
-        &digests,
-        &key_info,
-        &objects,
-        unsigned_marker,
-    );
-    let text2 = splice(bytes, &plan, &head, "", &tail);
+    let (text2, head, tail, unsigned_at) = with_digests(&digests);
     let doc2 = XmlDocument::from_bytes(&text2, &limits, &ids)?;
     let sig2 = find_signature(&doc2, &sig_id)?;
     let signed_info = sig2

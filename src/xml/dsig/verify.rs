@@ -25,7 +25,7 @@ use roxmltree::Node;
 use time::OffsetDateTime;
 
 use super::keyinfo::{KeyInfoData, same_key};
-use super::reference::{PathNamer, Target, dereference};
+use super::reference::{ParsedReference, PathNamer, Target, dereference};
 use super::transform::{Transform, digest_reference, inclusive_prefixes, parse_transforms};
 use super::{
     DSIG_NS, Problem, decode_base64, digest_from_uri, element_children, is_element,
@@ -34,11 +34,11 @@ use super::{
 use crate::crypto::{DigestAlgorithm, KeyKind, PublicKey, SignatureAlgorithm, SignatureScheme};
 use crate::error::{Error, Format, Result};
 use crate::pki::Certificate;
-use crate::policy::{ValidationPolicy, WeakAlgorithms};
+use crate::policy::ValidationPolicy;
 use crate::report::{
     DocumentFormat, Indication, SignatureReport, SignedReference, SubIndication, ValidationReport,
 };
-use crate::validation::{Evidence, VerifyOptions, validate_signer};
+use crate::validation::{Evidence, VerifyOptions, raise_to_lt, record_algorithm, validate_signer};
 use crate::xml::c14n::{C14nMethod, Canonicalizer};
 use crate::xml::einvoice::{self, DocProfile};
 use crate::xml::{IdAttributes, XmlDocument, xades};
@@ -201,22 +201,6 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
 
-/// One Reference as read from SignedInfo.
-pub(crate) struct ParsedReference<'a, 'i> {
-    /// The `ds:Reference` element.
-    pub node: Node<'a, 'i>,
-    /// `URI`, if present.
-    pub uri: Option<&'a str>,
-    /// `Id`, if present.
-    pub id: Option<&'a str>,
-    /// `Type`, if present.
-    pub type_: Option<&'a str>,
-    /// What the URI named, once dereferenced.
-    pub target: Option<Target<'a, 'i>>,
-    /// Whether the digest matched.
-    pub digest_ok: bool,
-}
-
 /// What a verified signature's parts are.
 struct Parts<'a, 'i> {
     signed_info: Node<'a, 'i>,
@@ -250,20 +234,6 @@ fn parts<'a, 'i>(sig: Node<'a, 'i>) -> Result<Parts<'a, 'i>, Problem> {
         signature_value,
         key_info,
     })
-}
-
-/// Flags a weak algorithm: a warning, or a failure under a strict policy.
-pub(crate) fn weak(report: &mut SignatureReport, what: &str, policy: &ValidationPolicy) {
-    match policy.weak_algorithms {
-        WeakAlgorithms::Warn => report
-            .warnings
-            .push(format!("weak_algorithm: {what} uses SHA-1")),
-        WeakAlgorithms::Reject => report.fail(
-            Indication::TotalFailed,
-            SubIndication::CryptoConstraintsFailure,
-            format!("{what} uses SHA-1, which the policy does not accept"),
-        ),
-    }
 }
 
 fn verify_signature<'a, 'i>(
@@ -318,9 +288,11 @@ fn check_signature<'a, 'i>(
     let algorithm = signature_from_uri(method_node.attribute("Algorithm").unwrap_or_default())
         .map_err(Problem::algorithm)?;
     report.signature_algorithm = Some(algorithm.name());
-    if algorithm.digest.is_weak() {
-        weak(report, "the signature method", policy);
-    }
+    record_algorithm(
+        report,
+        "the signature method",
+        policy.check_digest(algorithm.digest),
+    );
 
     let mut references: Vec<ParsedReference<'a, 'i>> = Vec::new();
     for node in si {
@@ -394,19 +366,17 @@ fn check_signature<'a, 'i>(
     if report.claimed_signing_time.is_none()
         && let Some(t) = einvoice::signing_time(sig)
     {
-        report.claimed_signing_time = Some(xades::utc_rfc3339(t));
+        report.claimed_signing_time = Some(crate::dates::utc_rfc3339(t));
     }
     if let Some(profile) = profile {
-        einvoice::check_signature(
-            profile,
+        let signed = einvoice::Signed {
             doc,
             sig,
-            &references,
-            signer.as_ref(),
+            references: &references,
+            signer: signer.as_ref(),
             policy,
-            &mut work.namer,
-            report,
-        );
+        };
+        einvoice::check_signature(profile, &signed, &mut work.namer, report);
     }
     if let Some(signer) = &signer {
         let carried = xades::carried_values(sig);
@@ -423,16 +393,8 @@ fn check_signature<'a, 'i>(
             timestamp_chain: &timestamp_chain,
         };
         validate_signer(&evidence, options, report);
-        let status_carried = report.revocation.as_ref().is_some_and(|r| {
-            r.status != crate::report::RevocationStatus::Unknown
-                && r.source.as_deref().is_some_and(|s| s.ends_with("embedded"))
-        });
-        if report.level == "XAdES-B-T"
-            && status_carried
-            && (!carried.crls.is_empty() || !carried.ocsp.is_empty())
-        {
-            report.level = "XAdES-B-LT".into();
-        }
+        let carries = !carried.crls.is_empty() || !carried.ocsp.is_empty();
+        raise_to_lt(report, carries, ("XAdES-B-T", "XAdES-B-LT"));
     }
     Ok(())
 }
@@ -477,13 +439,11 @@ fn check_reference<'a, 'i>(
     if report.digest_algorithm.is_none() {
         report.digest_algorithm = Some(digest.name().to_owned());
     }
-    if digest.is_weak() {
-        weak(
-            report,
-            &format!("the digest of reference {shown:?}"),
-            policy,
-        );
-    }
+    record_algorithm(
+        report,
+        &format!("the digest of reference {shown:?}"),
+        policy.check_digest(digest),
+    );
     let expected = decode_base64(&text_content(digest_value), "DigestValue")?;
     let target = dereference(doc, r.uri)?;
     r.target = Some(target);
@@ -548,13 +508,8 @@ fn find_signer(
         match check_value(key, algorithm, signed_info, value) {
             Ok(true) => {
                 // SHA-1 is judged where the methods are read; here only the key.
-                if let Err(refusal) = options.policy.check_key(key.kind()) {
-                    report.fail(
-                        Indication::TotalFailed,
-                        SubIndication::CryptoConstraintsFailure,
-                        format!("the signer's key: {refusal}"),
-                    );
-                }
+                let verdict = options.policy.check_key(key.kind()).map(|()| None);
+                record_algorithm(report, "the signer's key", verdict);
                 return Ok(Some(cert.clone()));
             }
             Ok(false) => wrong = true,

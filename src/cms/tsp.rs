@@ -1,15 +1,17 @@
-//! RFC 3161 time-stamps: request over HTTP, and verify tokens.
+//! RFC 3161 time-stamps: request over HTTP, and verify tokens. A token is a CMS SignedData
+//! over a TSTInfo, so it lives with CMS; the TSA's certificate goes to [`crate::pki`] like
+//! any signer's.
 
 use der::asn1::{Any, Int, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Sequence, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 
-use super::http::{self, HttpLimits};
-use super::{Certificate, TrustStore, Usage, check_usage, validate_path};
-use crate::cms::{ParsedSignedData, oid as cms_oid, parse_signed_data};
+use super::{ParsedSignedData, oid as cms_oid, parse_signed_data};
 use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Format, Result};
+use crate::pki::http::{self, HttpLimits};
+use crate::pki::{Certificate, TrustStore, Usage, check_usage, validate_path};
 use crate::policy::ValidationPolicy;
 use crate::report::SubIndication;
 
