@@ -102,6 +102,8 @@ pub enum Format {
     Json,
     /// An image (PNG) for a signature appearance.
     Image,
+    /// An edXML package's attachments (base64, zip).
+    Package,
 }
 
 impl fmt::Display for Format {
@@ -120,6 +122,7 @@ impl fmt::Display for Format {
             Format::Xml => "XML",
             Format::Json => "JSON",
             Format::Image => "image",
+            Format::Package => "edXML package",
         })
     }
 }

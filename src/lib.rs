@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`verify()`], [`verify_file`] | one entry point: sniff the format, verify, report |
 //! | [`pdf`] | lazy revision reader, incremental writer, PAdES signing ([`pdf::sign_pdf`], [`pdf::prepare_pdf`]/[`pdf::finish_pdf`]), verification with revision analysis, B-LT/B-LTA ([`pdf::extend_pdf`]) |
+//! | [`edxml`] | edXML packages (QCVN 102:2016): the envelope's signature, every signed document in its attachments (base64, zip under [`Limits`]), manifest and header cross-checks ([`edxml::verify_package`], through [`verify()`] too) |
 //! | [`xml`] | hardened parser, canonicalization (C14N 1.0/1.1/exclusive), XMLDSig/XAdES verification ([`xml::verify_xml`]) and signing ([`xml::sign_xml`], [`xml::prepare_xml`]/[`xml::finish_xml`]), Vietnamese e-invoice and tax-filing profiles |
 //! | [`cms`] | CMS SignedData built from a digest, parsed (BER too) and verified; RFC 3161 time-stamp tokens |
 //! | [`pki`] | certificates, Vietnamese identities, trust anchors, path validation, CRL, OCSP |
@@ -55,6 +56,7 @@ mod verify;
 
 pub mod cms;
 pub mod crypto;
+pub mod edxml;
 #[cfg(feature = "ffi")]
 #[allow(unsafe_code)]
 pub mod ffi;

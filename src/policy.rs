@@ -66,6 +66,22 @@ pub struct Limits {
     pub network_timeout_ms: u64,
     /// Largest answer accepted from a network service, in bytes.
     pub max_network_response_bytes: u64,
+    /// edXML: most attachments (and manifest entries) in one package.
+    pub max_attachments: u32,
+    /// edXML: largest decoded attachment, and largest file inflated from a zipped one, in
+    /// bytes. Checked against what an archive declares before inflating, and against what it
+    /// actually inflates to while inflating.
+    pub max_attachment_bytes: u64,
+    /// edXML: most bytes decoded and inflated for one package, all attachments together.
+    pub max_package_bytes: u64,
+    /// edXML: most entries in one zip archive.
+    pub max_archive_entries: u32,
+    /// edXML: highest ratio of inflated to compressed size of a zip entry. Documents
+    /// compress a few times at most; a zip bomb compresses a thousand times.
+    pub max_compression_ratio: u32,
+    /// edXML: how many zip archives deep kyso opens. 1: an attachment may be a zip, a zip
+    /// inside it is refused (an archive quine or nested bomb never gets a second level).
+    pub max_archive_depth: u32,
 }
 
 impl Default for Limits {
@@ -85,6 +101,12 @@ impl Default for Limits {
             max_issuer_fetches: 4,
             network_timeout_ms: 10_000,
             max_network_response_bytes: 16 << 20,
+            max_attachments: 1_000,
+            max_attachment_bytes: 128 << 20,
+            max_package_bytes: 512 << 20,
+            max_archive_entries: 1_000,
+            max_compression_ratio: 100,
+            max_archive_depth: 1,
         }
     }
 }

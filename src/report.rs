@@ -342,8 +342,13 @@ pub struct ValidationReport {
     pub format: DocumentFormat,
     /// Worst indication over all signatures; NO_SIGNATURE when there is none.
     pub indication: Indication,
-    /// One entry per signature, in document order.
+    /// One entry per signature, in document order. For an edXML package: the signatures of
+    /// the envelope itself; the attachments' signatures are in [`ValidationReport::package`].
     pub signatures: Vec<SignatureReport>,
+    /// edXML packages only (QCVN 102:2016): the header, each attachment with its own report,
+    /// and the package's cross-checks. Absent for a plain PDF or XML document.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub package: Option<PackageReport>,
 }
 
 impl ValidationReport {
@@ -359,6 +364,31 @@ impl ValidationReport {
             format,
             indication,
             signatures,
+            package: None,
+        }
+    }
+
+    /// The report of an edXML package: `signatures` are the envelope's own. The verdict is
+    /// derived, never set by hand: TOTAL_FAILED when the package itself has an error (a
+    /// manifest that does not match the attachments), otherwise the worst over the envelope's
+    /// signatures and the attachments that hold a signature; NO_SIGNATURE only when no part
+    /// is signed. An unsigned annex next to a signed letter does not make the letter's
+    /// package unsigned: it is reported as unsigned in its own entry.
+    pub fn package(signatures: Vec<SignatureReport>, package: PackageReport) -> Self {
+        let parts = signatures
+            .iter()
+            .map(|s| s.indication)
+            .chain(package.attachments.iter().map(|a| a.indication));
+        let mut indication = signed_worst(parts);
+        if !package.errors.is_empty() {
+            indication = indication.worst(Indication::TotalFailed);
+        }
+        ValidationReport {
+            file: None,
+            format: DocumentFormat::Xml,
+            indication,
+            signatures,
+            package: Some(package),
         }
     }
 
@@ -366,4 +396,122 @@ impl ValidationReport {
     pub fn exit_code(&self) -> i32 {
         self.indication.exit_code()
     }
+}
+
+/// The worst indication over the parts that hold a signature; NO_SIGNATURE when none does
+/// (and when there are no parts). The verdict of a package and of a zipped attachment.
+pub fn signed_worst(parts: impl IntoIterator<Item = Indication>) -> Indication {
+    parts
+        .into_iter()
+        .filter(|i| *i != Indication::NoSignature)
+        .reduce(Indication::worst)
+        .unwrap_or(Indication::NoSignature)
+}
+
+/// An organization as an edXML header names it (`From`, `To`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// `OrganId`: the agency code of the document-exchange axis, such as `000.00.15.H26`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    /// `OrganName`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+}
+
+/// What the header of an edXML package says (`edXMLHeader/MessageHeader`), as written: the
+/// sender's claims, which the cross-checks compare with the signatures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageHeader {
+    /// `From`: the issuing organization.
+    pub sender: Option<Organization>,
+    /// `To`: the receiving organizations.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub receivers: Vec<Organization>,
+    /// `DocumentId`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub document_id: Option<String>,
+    /// `Code/CodeNumber`: the document's number.
+    pub code_number: Option<String>,
+    /// `Code/CodeNotation`: the notation after the number, such as `STTTT-VP`.
+    pub code_notation: Option<String>,
+    /// `PromulgationInfo/PromulgationDate`.
+    pub promulgation_date: Option<String>,
+    /// `PromulgationInfo/Place`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub promulgation_place: Option<String>,
+    /// `DocumentType/TypeName`, such as `Công văn`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub document_type: Option<String>,
+    /// `Subject`.
+    pub subject: Option<String>,
+    /// `SignerInfo/FullName`: who the header says signed.
+    pub signer_name: Option<String>,
+    /// `SignerInfo/Competence`: on whose authority.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signer_competence: Option<String>,
+}
+
+/// One document of an attachment: the attachment itself, or one entry of a zipped one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackagedDocument {
+    /// The attachment's name, or the entry's name inside the archive (for display only:
+    /// kyso never uses it as a path).
+    pub name: String,
+    /// Decoded size in bytes.
+    pub size: u64,
+    /// NO_SIGNATURE when the document holds none or is neither PDF nor XML; otherwise its
+    /// report's indication.
+    pub indication: Indication,
+    /// The document's own report, in the same shape as for a file on its own; absent when
+    /// the document is neither PDF nor XML.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub report: Option<ValidationReport>,
+}
+
+/// One attachment of an edXML package and what was found in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentReport {
+    /// `ContentId`, without a `cid:` prefix: the key the manifest uses.
+    pub content_id: String,
+    /// `AttachmentName` as written (the attachment's, or the manifest's when the content is
+    /// missing).
+    pub name: Option<String>,
+    /// `ContentType` as written.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub content_type: Option<String>,
+    /// `Description` as written.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    /// Whether the manifest lists this attachment.
+    pub in_manifest: bool,
+    /// Decoded size in bytes (before unzipping), when the content could be decoded.
+    pub size: Option<u64>,
+    /// Whether the content was a zip archive.
+    pub archive: bool,
+    /// TOTAL_FAILED when the attachment has an error; otherwise the worst over its signed
+    /// documents, NO_SIGNATURE when none is signed.
+    pub indication: Indication,
+    /// The documents found: one for a plain attachment, one per file of a zip archive.
+    pub documents: Vec<PackagedDocument>,
+    /// Why the attachment could not be taken as it is (no content, not in the manifest,
+    /// renamed, malformed base64, an archive over a limit, an unsafe entry name, …).
+    pub errors: Vec<String>,
+}
+
+/// An edXML package: its header, its attachments and the package-level checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageReport {
+    /// The header fields.
+    pub header: PackageHeader,
+    /// The attachments: the manifest's entries in manifest order, then any attachment the
+    /// manifest does not list.
+    pub attachments: Vec<AttachmentReport>,
+    /// Cross-checks that did not hold but do not make the package invalid: the header's
+    /// signer or sender differs from the main document's signatures, an unsigned main
+    /// document.
+    pub warnings: Vec<String>,
+    /// Package-level errors (a duplicated content id, too many attachments); each makes the
+    /// package TOTAL_FAILED. Errors of one attachment are in its own entry.
+    pub errors: Vec<String>,
 }

@@ -30,7 +30,8 @@ pub fn detect_format(head: &[u8]) -> Option<Detected> {
     None
 }
 
-/// Verifies a PDF or XML document held in memory.
+/// Verifies a PDF or XML document held in memory. An edXML package (QCVN 102:2016) is
+/// verified as one, attachments included ([`crate::edxml::verify_package`]).
 ///
 /// ```no_run
 /// use kyso::validation::VerifyOptions;
@@ -44,6 +45,9 @@ pub fn verify(document: &[u8], options: &VerifyOptions) -> Result<ValidationRepo
             DocumentFormat::Pdf,
             crate::pdf::verify_pdf(document, options),
         ),
+        Some(Detected::Xml) if crate::edxml::is_edxml(document) => {
+            crate::edxml::verify_package(document, options)
+        }
         Some(Detected::Xml) => {
             failed_on_bad_input(DocumentFormat::Xml, verify_xml(document, options))
         }
@@ -73,7 +77,11 @@ pub fn verify_file(path: &Path, options: &VerifyOptions) -> Result<ValidationRep
                 });
             }
             let bytes = std::fs::read(path)?;
-            failed_on_bad_input(DocumentFormat::Xml, verify_xml(&bytes, options))?
+            if crate::edxml::is_edxml(&bytes) {
+                crate::edxml::verify_package(&bytes, options)?
+            } else {
+                failed_on_bad_input(DocumentFormat::Xml, verify_xml(&bytes, options))?
+            }
         }
         None => {
             return Err(Error::Unsupported(format!(
