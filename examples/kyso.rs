@@ -865,6 +865,12 @@ fn trust_store(args: &TrustArgs) -> Result<Option<TrustStore>, Usage> {
 }
 
 fn print_inspect(report: &InspectReport) {
+    if let Some(p) = &report.package {
+        print!(
+            "{}",
+            kyso::render::render_package_listing(p, kyso::render::Lang::En)
+        );
+    }
     if let Some(k) = &report.private_key {
         println!("PKCS#12 with a {k} private key");
     }

@@ -28,6 +28,8 @@ pub enum InputKind {
     Certificates,
     /// A PKCS#12 container.
     Pkcs12,
+    /// An edXML package (QCVN 102:2016): see [`InspectReport::package`].
+    Edxml,
 }
 
 /// The result of path validation for one certificate.
@@ -86,6 +88,9 @@ pub struct InspectReport {
     /// For PKCS#12: the private key's type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
+    /// For an edXML package: its header and attachments, listed without verifying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<crate::edxml::PackageListing>,
 }
 
 impl InspectReport {
@@ -113,8 +118,18 @@ fn looks_like_pkcs12(data: &[u8]) -> bool {
     body.starts_with(&[0x02, 0x01, 0x03])
 }
 
-/// Inspects certificates (PEM/DER, bundles) or a PKCS#12 file.
+/// Inspects certificates (PEM/DER, bundles), a PKCS#12 file, or an edXML package (its
+/// header and attachments, nothing decoded or verified).
 pub fn inspect(data: &[u8], options: &InspectOptions) -> Result<InspectReport> {
+    if crate::edxml::is_edxml(data) {
+        let listing = crate::edxml::inspect_package(data, &options.policy.limits)?;
+        return Ok(InspectReport {
+            kind: InputKind::Edxml,
+            certificates: Vec::new(),
+            private_key: None,
+            package: Some(listing),
+        });
+    }
     let (kind, certs, private_key) = if looks_like_pkcs12(data) {
         let password = options.password.as_deref().unwrap_or("");
         let (key, ders) = read_pkcs12(data, password)?;
@@ -153,6 +168,7 @@ pub fn inspect(data: &[u8], options: &InspectOptions) -> Result<InspectReport> {
         kind,
         certificates: infos,
         private_key,
+        package: None,
     })
 }
 

@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
+use crate::edxml::PackageListing;
 use crate::pki::builtin::{BuiltinEntry, BuiltinRole};
 use crate::report::{
-    CertificateSource, Coverage, Indication, Modifications, RevocationStatus, SignatureReport,
-    SubIndication, ValidationReport,
+    CertificateSource, Coverage, Indication, Modifications, PackageHeader, PackageReport,
+    RevocationStatus, SignatureReport, SubIndication, ValidationReport,
 };
 
 /// Language of a human report.
@@ -231,6 +232,190 @@ pub fn render_text(report: &ValidationReport, lang: Lang) -> String {
     );
     for s in &report.signatures {
         render_signature(&mut out, s, l, lang);
+    }
+    if let Some(package) = &report.package {
+        render_package(&mut out, package, lang);
+    }
+    out
+}
+
+/// The words of a package report, apart from [`Labels`] so that the two grow independently.
+struct PackageLabels {
+    package: &'static str,
+    sender: &'static str,
+    number: &'static str,
+    date: &'static str,
+    subject: &'static str,
+    header_signer: &'static str,
+    attachment: &'static str,
+    document: &'static str,
+    not_signable: &'static str,
+    not_in_manifest: &'static str,
+    no_content: &'static str,
+    envelope_signed: &'static str,
+    warning: &'static str,
+    error: &'static str,
+}
+
+const PACKAGE_EN: PackageLabels = PackageLabels {
+    package: "edXML package",
+    sender: "Sender",
+    number: "Number",
+    date: "Date",
+    subject: "Subject",
+    header_signer: "Signer (as the header says)",
+    attachment: "Attachment",
+    document: "Document",
+    not_signable: "neither PDF nor XML: no signature kyso can check",
+    not_in_manifest: "not in the manifest",
+    no_content: "no content",
+    envelope_signed: "the envelope carries an XML signature",
+    warning: "Warning",
+    error: "Error",
+};
+
+const PACKAGE_VI: PackageLabels = PackageLabels {
+    package: "Gói tin edXML",
+    sender: "Cơ quan ban hành",
+    number: "Số, ký hiệu",
+    date: "Ngày ban hành",
+    subject: "Trích yếu",
+    header_signer: "Người ký (theo gói tin)",
+    attachment: "Tệp đính kèm",
+    document: "Văn bản",
+    not_signable: "không phải PDF hoặc XML: không có chữ ký để kiểm tra",
+    not_in_manifest: "không có trong danh mục",
+    no_content: "không có nội dung",
+    envelope_signed: "gói tin có chữ ký XML",
+    warning: "Cảnh báo",
+    error: "Lỗi",
+};
+
+fn package_labels(lang: Lang) -> &'static PackageLabels {
+    match lang {
+        Lang::En => &PACKAGE_EN,
+        Lang::Vi => &PACKAGE_VI,
+    }
+}
+
+/// The header lines of a package: sender, number and notation, date, subject, signer.
+fn render_header(out: &mut String, h: &PackageHeader, p: &PackageLabels) {
+    let _ = writeln!(out, "{}", p.package);
+    if let Some(sender) = &h.sender {
+        let name = sender.name.as_deref().unwrap_or("-");
+        match &sender.id {
+            Some(id) => {
+                let _ = writeln!(out, "  {}: {name} ({id})", p.sender);
+            }
+            None => {
+                let _ = writeln!(out, "  {}: {name}", p.sender);
+            }
+        }
+    }
+    if h.code_number.is_some() || h.code_notation.is_some() {
+        let _ = writeln!(
+            out,
+            "  {}: {}/{}",
+            p.number,
+            h.code_number.as_deref().unwrap_or("-"),
+            h.code_notation.as_deref().unwrap_or("-")
+        );
+    }
+    for (label, value) in [
+        (p.date, &h.promulgation_date),
+        (p.subject, &h.subject),
+        (p.header_signer, &h.signer_name),
+    ] {
+        if let Some(v) = value {
+            let _ = writeln!(out, "  {label}: {v}");
+        }
+    }
+}
+
+/// Renders the package part of a report: header, package findings, then each attachment with
+/// its documents and their signatures (indented under it).
+fn render_package(out: &mut String, package: &PackageReport, lang: Lang) {
+    let p = package_labels(lang);
+    let l = match lang {
+        Lang::En => &EN,
+        Lang::Vi => &VI,
+    };
+    render_header(out, &package.header, p);
+    for e in &package.errors {
+        let _ = writeln!(out, "  {}: {e}", p.error);
+    }
+    for w in &package.warnings {
+        let _ = writeln!(out, "  {}: {w}", p.warning);
+    }
+    for a in &package.attachments {
+        let _ = writeln!(
+            out,
+            "  {} {} ({}) — {}",
+            p.attachment,
+            a.content_id,
+            a.name.as_deref().unwrap_or("-"),
+            indication_text(a.indication, lang)
+        );
+        for e in &a.errors {
+            let _ = writeln!(out, "    {}: {e}", p.error);
+        }
+        for d in &a.documents {
+            let _ = writeln!(
+                out,
+                "    {} {} — {}",
+                p.document,
+                d.name,
+                indication_text(d.indication, lang)
+            );
+            match &d.report {
+                None => {
+                    let _ = writeln!(out, "      {}", p.not_signable);
+                }
+                Some(r) => {
+                    for s in &r.signatures {
+                        let mut block = String::new();
+                        render_signature(&mut block, s, l, lang);
+                        for line in block.lines() {
+                            let _ = writeln!(out, "    {line}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Renders [`crate::inspect`]'s listing of a package: the header and the attachments, with
+/// nothing verified.
+pub fn render_package_listing(listing: &PackageListing, lang: Lang) -> String {
+    let p = package_labels(lang);
+    let mut out = String::new();
+    render_header(&mut out, &listing.header, p);
+    if listing.envelope_signed {
+        let _ = writeln!(out, "  {}", p.envelope_signed);
+    }
+    for a in &listing.attachments {
+        let mut notes = Vec::new();
+        if !a.in_manifest {
+            notes.push(p.not_in_manifest);
+        }
+        if !a.has_content {
+            notes.push(p.no_content);
+        }
+        let _ = writeln!(
+            out,
+            "  {} {}: {} [{}, {} B base64]{}",
+            p.attachment,
+            a.content_id,
+            a.name.as_deref().unwrap_or("-"),
+            a.content_type.as_deref().unwrap_or("-"),
+            a.encoded_bytes,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", notes.join(", "))
+            }
+        );
     }
     out
 }

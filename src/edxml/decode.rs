@@ -24,12 +24,14 @@ pub enum DecodeError {
     #[error("the content is not valid base64: {0}")]
     Base64(String),
     /// A decoded attachment or an inflated file would exceed a size limit.
-    #[error("{what} exceeds the limit of {limit} bytes")]
+    #[error("{what} is over {limit} bytes, {which}")]
     TooLarge {
         /// What is too large.
         what: String,
-        /// The limit in force.
+        /// The limit in force, in bytes.
         limit: u64,
+        /// Which limit binds: the per-attachment one or the package's.
+        which: &'static str,
     },
     /// A zip entry declares more inflation than the ratio limit allows: a zip bomb.
     #[error(
@@ -95,9 +97,12 @@ impl Budget {
     /// left of the package's, whichever is smaller, with the name of the limit that binds.
     fn cap(&self, limits: &Limits) -> (u64, &'static str) {
         if self.remaining < limits.max_attachment_bytes {
-            (self.remaining, "the package's decoded size")
+            (
+                self.remaining,
+                "what is left of the package's decoding allowance",
+            )
         } else {
-            (limits.max_attachment_bytes, "the decoded size")
+            (limits.max_attachment_bytes, "the limit for one attachment")
         }
     }
 
@@ -129,8 +134,9 @@ pub(crate) fn decode_base64<'a>(
         let room = pending.len() / 4 * 3;
         if (out.len() + room) as u64 > cap.saturating_add(2) {
             return Err(DecodeError::TooLarge {
-                what: what.to_owned(),
+                what: "the decoded attachment".into(),
                 limit: cap,
+                which: what,
             });
         }
         let start = out.len();
@@ -176,8 +182,9 @@ pub(crate) fn decode_base64<'a>(
     flush(&mut pending, &mut out)?;
     if out.len() as u64 > cap {
         return Err(DecodeError::TooLarge {
-            what: what.to_owned(),
+            what: "the decoded attachment".into(),
             limit: cap,
+            which: what,
         });
     }
     budget.spend(out.len() as u64);
@@ -264,8 +271,9 @@ pub(crate) fn unzip(
         let (cap, what) = budget.cap(limits);
         if declared > cap {
             return Err(DecodeError::TooLarge {
-                what: format!("{name}: the declared size ({declared} bytes) exceeds {what}, which"),
+                what: format!("{name}: the declared size ({declared} bytes)"),
                 limit: cap,
+                which: what,
             });
         }
         if declared
