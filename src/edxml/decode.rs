@@ -174,7 +174,7 @@ pub(crate) fn decode_base64<'a>(
             }
         }
     }
-    if pending.len() % 4 != 0 {
+    if !pending.len().is_multiple_of(4) {
         return Err(DecodeError::Base64(
             "truncated: the length is not a multiple of 4".into(),
         ));
