@@ -22,9 +22,11 @@
 
 use roxmltree::Node;
 
-use super::NAMESPACE;
 use crate::report::{Organization, PackageHeader};
 use crate::xml::dsig::DSIG_NS;
+
+/// The XML namespace of QCVN 102:2016 edXML.
+pub const NAMESPACE: &str = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
 
 /// One reference of the manifest.
 #[derive(Debug, Clone)]

@@ -26,15 +26,13 @@ mod verify;
 use serde::{Deserialize, Serialize};
 
 pub use decode::DecodeError;
+pub use envelope::NAMESPACE;
 pub use verify::{covers, verify_package};
 
 use crate::error::{Error, Format, Result};
 use crate::policy::Limits;
 use crate::report::PackageHeader;
 use crate::xml::{IdAttributes, XmlDocument};
-
-/// The XML namespace of QCVN 102:2016 edXML.
-pub const NAMESPACE: &str = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
 
 /// How far into a document [`is_edxml`] looks for the envelope's start tag.
 const SNIFF_BYTES: usize = 64 * 1024;
