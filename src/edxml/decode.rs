@@ -191,6 +191,15 @@ pub(crate) fn decode_base64<'a>(
     Ok(out)
 }
 
+/// The most memory reserved up front for an inflated entry; beyond it the buffer grows as
+/// the data actually arrives.
+const PRESIZE_LIMIT: u64 = 8 << 20;
+
+/// The deepest archive nesting kyso opens whatever `max_archive_depth` says: an archive that
+/// contains itself (a zip quine) costs a few hundred bytes per level, so the byte budget alone
+/// would allow a million levels of recursion.
+const DEPTH_CEILING: u32 = 8;
+
 /// Whether `bytes` start like a zip archive (a local file header, or the end record of an
 /// empty archive).
 pub(crate) fn is_zip(bytes: &[u8]) -> bool {
@@ -295,8 +304,10 @@ pub(crate) fn unzip(
             return Err(DecodeError::Overlap(format!("{name} and {other}")));
         }
         ranges.push((start, end, name.clone()));
-        // Room for one byte more than declared, to notice an entry that inflates further.
-        let mut content = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+        // Reserve what the entry declares up to a few MiB (a declaration is a claim, not a
+        // size); reading stops one byte past it, to notice an entry that inflates further.
+        let reserve = declared.min(PRESIZE_LIMIT);
+        let mut content = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
         let read = if method == rawzip::CompressionMethod::STORE {
             local
                 .verifying_reader(local.data())
@@ -319,10 +330,10 @@ pub(crate) fn unzip(
         }
         budget.spend(content.len() as u64);
         if is_zip(&content) {
-            if depth + 1 >= limits.max_archive_depth {
+            if depth + 1 >= limits.max_archive_depth.min(DEPTH_CEILING) {
                 return Err(DecodeError::NestedArchive {
                     name,
-                    limit: limits.max_archive_depth,
+                    limit: limits.max_archive_depth.min(DEPTH_CEILING),
                 });
             }
             unzip(
@@ -514,6 +525,16 @@ mod tests {
         let mut deeper = limits();
         deeper.max_archive_depth = 2;
         assert_eq!(files(&z, &deeper).unwrap()[0].0, "inner.zip/x.pdf");
+        // However deep the caller allows, an archive in itself stops at the ceiling.
+        let mut z = zip(&[("x.pdf", b"%PDF-", false)]);
+        for _ in 0..DEPTH_CEILING + 2 {
+            z = zip(&[("z.zip", &z, false)]);
+        }
+        deeper.max_archive_depth = u32::MAX;
+        assert!(matches!(
+            files(&z, &deeper),
+            Err(DecodeError::NestedArchive { .. })
+        ));
         // Too many entries.
         let mut few = limits();
         few.max_archive_entries = 1;
