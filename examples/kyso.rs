@@ -730,11 +730,9 @@ fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Usage> {
                     let p = entry.path();
                     if p.is_dir() {
                         stack.push(p);
-                    } else if p
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "pdf" | "xml"))
-                    {
+                    } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        matches!(e.to_ascii_lowercase().as_str(), "pdf" | "xml" | "edxml")
+                    }) {
                         found.push(p);
                     }
                 }
