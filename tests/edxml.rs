@@ -419,6 +419,10 @@ fn cli_verify_and_inspect() {
     std::fs::write(&unsigned, unsigned_package()).unwrap();
     let (code, _) = verify(unsigned.to_str().unwrap(), &[]);
     assert_eq!(code, 3);
+    // A directory: its .edxml packages are verified with the rest.
+    let (code, text) = verify(dir.path().to_str().unwrap(), &[]);
+    assert_eq!(code, 3);
+    assert!(text.contains("unsigned.edxml"), "{text}");
 
     let (code, text) = cli(&["inspect", "fixtures/edxml/package-plain.edxml"]);
     assert_eq!(code, 0, "{text}");
