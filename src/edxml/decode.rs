@@ -125,52 +125,74 @@ pub(crate) fn decode_base64<'a>(
     limits: &Limits,
     budget: &mut Budget,
 ) -> Result<Vec<u8>, DecodeError> {
-    let (cap, what) = budget.cap(limits);
+    let (cap, which) = budget.cap(limits);
+    let too_large = || DecodeError::TooLarge {
+        what: "the decoded attachment".into(),
+        limit: cap,
+        which,
+    };
     let mut out: Vec<u8> = Vec::new();
-    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK);
-    let mut padding = 0usize;
-    let mut position = 0u64;
-    let flush = |pending: &mut Vec<u8>, out: &mut Vec<u8>| -> Result<(), DecodeError> {
+    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK + 2);
+    // Base64 characters already decoded, to place an error in the text (white space aside).
+    let mut consumed = 0usize;
+    let mut padded = false;
+    let mut flush = |pending: &mut Vec<u8>, out: &mut Vec<u8>| -> Result<(), DecodeError> {
         let room = pending.len() / 4 * 3;
         if (out.len() + room) as u64 > cap.saturating_add(2) {
-            return Err(DecodeError::TooLarge {
-                what: "the decoded attachment".into(),
-                limit: cap,
-                which: what,
-            });
+            return Err(too_large());
         }
         let start = out.len();
         out.resize(start + room, 0);
+        // The decoder checks the alphabet and the final quantum's padding and trailing bits.
         let n = STANDARD
             .decode_slice(&pending[..], &mut out[start..])
-            .map_err(|e| DecodeError::Base64(e.to_string()))?;
+            .map_err(|e| match e {
+                base64::DecodeSliceError::DecodeError(base64::DecodeError::InvalidByte(at, b)) => {
+                    DecodeError::Base64(format!(
+                        "unexpected character {:?} at base64 character {}",
+                        char::from(b),
+                        consumed + at
+                    ))
+                }
+                other => DecodeError::Base64(other.to_string()),
+            })?;
         out.truncate(start + n);
+        consumed += pending.len();
         pending.clear();
         Ok(())
     };
+    let white = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
     for part in parts {
-        for &b in part.as_bytes() {
-            position += 1;
-            match b {
-                b' ' | b'\t' | b'\r' | b'\n' => continue,
-                b'=' => padding += 1,
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padding == 0 => {}
-                _ => {
-                    return Err(DecodeError::Base64(format!(
-                        "unexpected character {:?} at offset {}",
-                        char::from(b),
-                        position - 1
-                    )));
+        for segment in part.split(white).filter(|s| !s.is_empty()) {
+            let bytes = segment.as_bytes();
+            if padded {
+                return Err(DecodeError::Base64("characters after the padding".into()));
+            }
+            if let Some(first) = bytes.iter().position(|b| *b == b'=') {
+                let run = &bytes[first..];
+                if run.len() > 2 || run.iter().any(|b| *b != b'=') {
+                    return Err(DecodeError::Base64(
+                        "padding in the middle of the text, or more than two padding characters"
+                            .into(),
+                    ));
                 }
+                padded = true;
             }
-            if padding > 2 {
-                return Err(DecodeError::Base64(
-                    "more than two padding characters".into(),
-                ));
-            }
-            pending.push(b);
-            if pending.len() == CHUNK && padding == 0 {
-                flush(&mut pending, &mut out)?;
+            // Copy in blocks of CHUNK; a block is decoded when full, unless it holds the
+            // final padding (at most two characters can still follow it).
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                let room = CHUNK.saturating_sub(pending.len());
+                let take = if room == 0 {
+                    rest.len()
+                } else {
+                    room.min(rest.len())
+                };
+                pending.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if pending.len() >= CHUNK && !pending.contains(&b'=') {
+                    flush(&mut pending, &mut out)?;
+                }
             }
         }
     }
@@ -181,11 +203,7 @@ pub(crate) fn decode_base64<'a>(
     }
     flush(&mut pending, &mut out)?;
     if out.len() as u64 > cap {
-        return Err(DecodeError::TooLarge {
-            what: "the decoded attachment".into(),
-            limit: cap,
-            which: what,
-        });
+        return Err(too_large());
     }
     budget.spend(out.len() as u64);
     Ok(out)
@@ -378,6 +396,41 @@ mod tests {
     fn base64_with_line_breaks_and_split_text() {
         assert_eq!(b64(&["SGVs\r\nbG8", "gd29y bGQ="]).unwrap(), b"Hello world");
         assert_eq!(b64(&[""]).unwrap(), b"");
+    }
+
+    #[test]
+    fn base64_round_trips_across_block_boundaries() {
+        let quanta = CHUNK / 4 * 3;
+        for len in [
+            quanta - 2,
+            quanta - 1,
+            quanta,
+            quanta + 1,
+            2 * quanta + 1,
+            3 * quanta,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+            let text = STANDARD.encode(&data);
+            let wrapped: Vec<&str> = text
+                .as_bytes()
+                .chunks(76)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            let joined = wrapped.join("\r\n");
+            assert_eq!(b64(&[&joined]).unwrap(), data, "{len}");
+            // Split differently: as text nodes cut anywhere.
+            let (a, b) = joined.split_at(joined.len() / 3);
+            assert_eq!(b64(&[a, b]).unwrap(), data, "{len}");
+        }
+        // A bad character deep in the text is placed where it is.
+        let mut text = STANDARD.encode(vec![1u8; 3 * CHUNK]);
+        text.replace_range(CHUNK + 8..CHUNK + 9, "*");
+        match b64(&[&text]) {
+            Err(DecodeError::Base64(m)) => {
+                assert!(m.contains(&format!("character {}", CHUNK + 8)), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
