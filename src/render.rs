@@ -1,9 +1,12 @@
 //! Human-readable reports in English or Vietnamese (Circular 15/2025 asks for Vietnamese).
 //!
-//! The JSON report is the contract; this is its translation for people.
+//! The JSON reports (verification, inspection) are the contract; this is their translation
+//! for people, and the translation of error messages.
 
 use std::fmt::Write as _;
 
+use crate::error::Error;
+use crate::inspect::InspectReport;
 use crate::report::{
     Coverage, Indication, Modifications, RevocationStatus, SignatureReport, SubIndication,
     ValidationReport,
@@ -332,6 +335,151 @@ fn render_signature(out: &mut String, s: &SignatureReport, l: &Labels, lang: Lan
     for e in &s.errors {
         let _ = writeln!(out, "    {}: {e}", l.error);
     }
+}
+
+/// An error's message in `lang`. The cause is translated; the detail (a file name, a PEM
+/// block, a parser's words) stays as kyso's English, which is what support staff search for.
+pub fn error_text(error: &Error, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        Error::Io(e) => format!("lỗi đọc/ghi tệp: {e}"),
+        Error::Malformed { format, detail } => {
+            format!("dữ liệu {format} không đúng định dạng: {detail}")
+        }
+        Error::Unsupported(d) => format!("chưa hỗ trợ: {d}"),
+        Error::LimitExceeded { what, limit } => {
+            format!("vượt giới hạn: {what} (giới hạn {limit})")
+        }
+        Error::WrongPassword => "sai mật khẩu, hoặc tệp chứa khóa bị hỏng".into(),
+        Error::SigningRefused(d) => format!("từ chối ký: {d}"),
+        Error::Signer(d) => format!("thiết bị hoặc dịch vụ ký bị lỗi: {d}"),
+        Error::InvalidOption(d) => format!("tùy chọn không hợp lệ: {d}"),
+        Error::AlgorithmKeyMismatch { algorithm, key } => {
+            format!("không thể tạo {algorithm} bằng khóa ({key})")
+        }
+        Error::Network(d) => format!("lỗi mạng: {d}"),
+    }
+}
+
+struct InspectLabels {
+    pkcs12: &'static str,
+    subject: &'static str,
+    issuer: &'static str,
+    serial: &'static str,
+    validity: &'static str,
+    key: &'static str,
+    ca: &'static str,
+    key_usage: &'static str,
+    chain: &'static str,
+    chain_valid: &'static str,
+    chain_invalid: &'static str,
+    warning: &'static str,
+}
+
+const INSPECT_EN: InspectLabels = InspectLabels {
+    pkcs12: "PKCS#12 with a private key:",
+    subject: "Subject",
+    issuer: "Issuer",
+    serial: "Serial",
+    validity: "Valid",
+    key: "Key",
+    ca: "CA",
+    key_usage: "Key usage",
+    chain: "Chain",
+    chain_valid: "valid",
+    chain_invalid: "NOT valid",
+    warning: "Warning",
+};
+
+const INSPECT_VI: InspectLabels = InspectLabels {
+    pkcs12: "Tệp PKCS#12 chứa khóa bí mật:",
+    subject: "Chủ thể",
+    issuer: "Tổ chức cấp",
+    serial: "Số hiệu",
+    validity: "Hiệu lực",
+    key: "Khóa",
+    ca: "CA",
+    key_usage: "Mục đích khóa",
+    chain: "Chuỗi chứng thư",
+    chain_valid: "hợp lệ",
+    chain_invalid: "KHÔNG hợp lệ",
+    warning: "Cảnh báo",
+};
+
+/// Renders an inspection report (certificates, PKCS#12) as text for people.
+pub fn render_inspect(report: &InspectReport, lang: Lang) -> String {
+    let l = match lang {
+        Lang::En => &INSPECT_EN,
+        Lang::Vi => &INSPECT_VI,
+    };
+    let mut out = String::new();
+    if let Some(k) = &report.private_key {
+        let _ = writeln!(out, "{} {k}", l.pkcs12);
+    }
+    for (i, c) in report.certificates.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line = |label: &str, value: &str| {
+            let _ = writeln!(out, "{:<14} {value}", format!("{label}:"));
+        };
+        line(l.subject, &c.subject);
+        line(l.issuer, &c.issuer);
+        line(l.serial, &c.serial);
+        line(l.validity, &format!("{} .. {}", c.not_before, c.not_after));
+        line(
+            l.key,
+            &format!(
+                "{}{}",
+                c.key,
+                if c.ca {
+                    format!(" ({})", l.ca)
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        if !c.key_usage.is_empty() {
+            line(l.key_usage, &c.key_usage.join(", "));
+        }
+        let id = &c.identity;
+        for (label, values) in [
+            ("MST", &id.mst),
+            ("MNS", &id.mns),
+            ("CCCD", &id.cccd),
+            ("CMND", &id.cmnd),
+            ("Passport", &id.passport),
+        ] {
+            if !values.is_empty() {
+                line(label, &values.join(", "));
+            }
+        }
+        line("SHA-256", &c.sha256);
+        if let Some(v) = &c.validation {
+            if v.valid {
+                line(
+                    l.chain,
+                    &format!("{}: {}", l.chain_valid, v.chain.join(" → ")),
+                );
+            } else {
+                let reason = v
+                    .sub_indication
+                    .map(|s| sub_indication_text(s, lang))
+                    .unwrap_or_default();
+                let detail = v.message.as_deref().unwrap_or_default();
+                line(
+                    l.chain,
+                    &format!("{} — {reason} ({detail})", l.chain_invalid),
+                );
+            }
+            for w in &v.warnings {
+                line(l.warning, w);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

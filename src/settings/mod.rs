@@ -1,0 +1,43 @@
+//! What a caller asks for: the one settings model behind the CLI, the C ABI and Python.
+//!
+//! Field names are the CLI's long option names (`--no-pinned-roots` is `no_pinned_roots`).
+//! The CLI maps its arguments onto these types, the C ABI deserializes its options JSON into
+//! them, and Python passes keyword arguments through to that JSON; unknown keys are an error
+//! that names the key. Everything a front end would otherwise repeat — opening a key,
+//! building verification options, the B-B → B-LTA orchestration — is here, once.
+//!
+//! | type | for |
+//! |---|---|
+//! | [`VerifySettings`] | `verify` (and [`crate::batch`]) |
+//! | [`InspectSettings`] | `inspect` |
+//! | [`SignSettings`], [`KeySource`] | `sign pdf`, `sign xml`, prepare |
+//! | [`ExtendSettings`] | `extend pdf` |
+
+mod key;
+mod sign;
+mod value;
+mod verify;
+
+pub use key::{KeySource, open_signer};
+pub use sign::{
+    AppearanceKind, ExtendSettings, Level, SignSettings, extend_pdf, sign_pdf, sign_xml,
+};
+pub use verify::{InspectSettings, VerifySettings};
+
+use crate::error::{Error, Format, Result};
+
+/// Reads settings from JSON text; empty text means the defaults. A key the type does not
+/// know is an error naming it.
+pub fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> Result<T> {
+    if text.trim().is_empty() {
+        return Ok(T::default());
+    }
+    serde_json::from_str(text).map_err(|e| Error::malformed(Format::Json, e.to_string()))
+}
+
+/// One settings value from its name, such as `Level` from `"B-LT"` or `RevocationMode` from
+/// `"soft"`: the names of the JSON form, for front ends that take them as text.
+pub fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|e| Error::InvalidOption(format!("{name}: {e}")))
+}
