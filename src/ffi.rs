@@ -483,7 +483,7 @@ pub unsafe extern "C" fn kyso_sign_xml(
 }
 
 /// A signing call of [`crate::settings`].
-type SignFn = fn(&[u8], &dyn Signer, &SignSettings) -> crate::Result<Vec<u8>>;
+type SignFn = fn(&[u8], &SignSettings, Option<&dyn Signer>) -> crate::Result<Vec<u8>>;
 
 /// The shared body of the signing entry points: reads the document and options, opens the
 /// key, runs `sign` and hands the result to the caller.
@@ -505,8 +505,7 @@ unsafe fn sign_call(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let settings: SignSettings = unsafe { options(options_json) }?;
-        let signer = settings.open_signer()?;
-        out.set(&sign(doc, signer.as_ref(), &settings)?)?;
+        out.set(&sign(doc, &settings, None)?)?;
         Ok(0)
     })
 }

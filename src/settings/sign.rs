@@ -4,7 +4,7 @@
 //! `tsa`; B-LT then embeds validation material (`crl`, `ocsp`, `online`) in a DSS; B-LTA
 //! adds a document time-stamp over it all.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::key::{KeySource, open_signer};
 use super::value::{decode_base64, invalid, load, load_all, parse_time, read_file};
@@ -16,7 +16,7 @@ use crate::policy::SigningPolicy;
 use crate::xml::{Mode, Profile, XadesOptions, XmlSignOptions};
 
 /// A PAdES baseline level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Level {
     /// Signature only.
     #[default]
@@ -34,7 +34,7 @@ pub enum Level {
 }
 
 /// The visible appearance of a PDF signature (Decree 30/2020, Appendix I).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AppearanceKind {
     /// The leader's signature image, fitted and centred in `rect`.
@@ -318,10 +318,23 @@ impl SignSettings {
 
 /// Signs a PDF to the level of `settings`: B-B or B-T in one incremental update, then for
 /// B-LT and B-LTA the validation material (and document time-stamp) in further updates.
-/// Every option file is read before anything is signed.
-pub fn sign_pdf(document: &[u8], signer: &dyn Signer, settings: &SignSettings) -> Result<Vec<u8>> {
+/// `signer` is a key held elsewhere (a token, a service); `None` opens the settings' `key`.
+/// Every option is checked and every option file read before the key is opened.
+pub fn sign_pdf(
+    document: &[u8],
+    settings: &SignSettings,
+    signer: Option<&dyn Signer>,
+) -> Result<Vec<u8>> {
     let options = settings.pdf_options()?;
     let extension = settings.extension()?;
+    let opened;
+    let signer = match signer {
+        Some(signer) => signer,
+        None => {
+            opened = settings.open_signer()?;
+            opened.as_ref()
+        }
+    };
     let signed = crate::pdf::sign_pdf(document, signer, &options)?;
     match extension {
         Some(extension) => crate::pdf::extend_pdf(&signed, &extension),
@@ -329,9 +342,18 @@ pub fn sign_pdf(document: &[u8], signer: &dyn Signer, settings: &SignSettings) -
     }
 }
 
-/// Signs an XML document (XMLDSig, XAdES, Vietnamese e-invoice profiles).
-pub fn sign_xml(document: &[u8], signer: &dyn Signer, settings: &SignSettings) -> Result<Vec<u8>> {
-    crate::xml::sign_xml(document, signer, &settings.xml_options()?)
+/// Signs an XML document (XMLDSig, XAdES, Vietnamese e-invoice profiles); `signer` as for
+/// [`sign_pdf`].
+pub fn sign_xml(
+    document: &[u8],
+    settings: &SignSettings,
+    signer: Option<&dyn Signer>,
+) -> Result<Vec<u8>> {
+    let options = settings.xml_options()?;
+    match signer {
+        Some(signer) => crate::xml::sign_xml(document, signer, &options),
+        None => crate::xml::sign_xml(document, settings.open_signer()?.as_ref(), &options),
+    }
 }
 
 /// Raises a signed PDF to B-LT or B-LTA.
