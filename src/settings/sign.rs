@@ -84,7 +84,9 @@ pub struct SignSettings {
     pub image_base64: Option<String>,
     /// `--page` (PDF): 1-based page of a new signature field.
     pub page: Option<u32>,
-    /// `--rect` (PDF): `[x, y, w, h]` of a visible signature, in PDF points.
+    /// `--rect` (PDF): where a visible signature goes, in PDF points in the page's user
+    /// space: `[x, y, w, h]`, or the command line's text `"x,y,w,h"`.
+    #[serde(deserialize_with = "rect")]
     pub rect: Option<[f64; 4]>,
     /// `--field` (PDF): name of the signature field.
     pub field: Option<String>,
@@ -123,6 +125,32 @@ pub struct ExtendSettings {
     pub ocsp: Vec<String>,
     /// `--online`: fetch the revocation data to embed.
     pub online: bool,
+}
+
+/// `rect` as four numbers or as `"x,y,w,h"`.
+fn rect<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<[f64; 4]>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Rect {
+        Numbers([f64; 4]),
+        Text(String),
+    }
+    let text = match Option::<Rect>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Rect::Numbers(n)) => return Ok(Some(n)),
+        Some(Rect::Text(text)) => text,
+    };
+    let numbers: std::result::Result<Vec<f64>, _> =
+        text.split(',').map(|p| p.trim().parse()).collect();
+    numbers
+        .ok()
+        .and_then(|n| <[f64; 4]>::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "--rect {text}: expected X,Y,W,H (four numbers in points)"
+            ))
+        })
 }
 
 impl ExtendSettings {
@@ -405,6 +433,10 @@ mod tests {
     #[test]
     fn appearance_and_image_go_together() {
         for (json, needle) in [
+            (
+                serde_json::json!({"rect": "1,2,3,4", "appearance": "copy"}),
+                "",
+            ),
             (serde_json::json!({"appearance": "leader"}), "need --image"),
             (
                 serde_json::json!({"appearance": "copy", "image_base64": "AAAA"}),
@@ -415,8 +447,13 @@ mod tests {
                 "image_base64",
             ),
         ] {
-            let err = settings(json.clone()).pdf_options().expect_err("refused");
-            assert!(err.to_string().contains(needle), "{json}: {err}");
+            let err = serde_json::from_value::<SignSettings>(json.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|s| s.pdf_options().map_err(|e| e.to_string()));
+            match err {
+                Ok(options) => assert_eq!(options.rect, Some([1.0, 2.0, 3.0, 4.0]), "{json}"),
+                Err(err) => assert!(!needle.is_empty() && err.contains(needle), "{json}: {err}"),
+            }
         }
         assert!(
             serde_json::from_value::<SignSettings>(serde_json::json!({"appearance": "stamp"}))
