@@ -797,4 +797,149 @@ mod tests {
             assert!(message.contains(expected), "{options}: {message}");
         }
     }
+
+    fn last_error() -> String {
+        // SAFETY: kyso_last_error returns this thread's NUL-terminated message.
+        unsafe { CStr::from_ptr(kyso_last_error()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn out_pointers_are_cleared_before_any_work() {
+        let stale = 0x1234usize as *mut c_char;
+        let mut report = stale;
+        let options = CString::new("{\"no_such\": 1}").expect("no NUL");
+        // SAFETY: a valid buffer, a NUL-terminated string and a writable out-pointer.
+        let status = unsafe { kyso_verify(b"x".as_ptr(), 1, options.as_ptr(), &mut report) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(
+            report.is_null(),
+            "a failed call must not leave the caller's stale pointer"
+        );
+        assert!(
+            last_error().contains("unknown field `no_such`"),
+            "{}",
+            last_error()
+        );
+
+        let (mut out, mut out_len) = (0x1234usize as *mut u8, 99usize);
+        // SAFETY: as above; the options name no key, so signing fails after the reset.
+        let status =
+            unsafe { kyso_sign_pdf(b"x".as_ptr(), 1, std::ptr::null(), &mut out, &mut out_len) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(out.is_null() && out_len == 0);
+
+        // A null out-pointer is refused before the document is looked at: the document
+        // pointer here is null with a length, which would be the error otherwise.
+        // SAFETY: kyso must not dereference anything when the out-pointer is null.
+        let status =
+            unsafe { kyso_verify(std::ptr::null(), 10, std::ptr::null(), std::ptr::null_mut()) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(
+            last_error().contains("report_json is a null pointer"),
+            "{}",
+            last_error()
+        );
+    }
+
+    #[test]
+    fn lengths_no_buffer_can_have_are_refused() {
+        let mut report: *mut c_char = std::ptr::null_mut();
+        let byte = 0u8;
+        // SAFETY: kyso refuses the length before forming a slice from the pointer.
+        let status = unsafe { kyso_verify(&byte, usize::MAX, std::ptr::null(), &mut report) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(report.is_null());
+        assert!(
+            last_error().contains("larger than any buffer"),
+            "{}",
+            last_error()
+        );
+    }
+
+    #[test]
+    fn errors_speak_the_language_of_the_options() {
+        let mut report: *mut c_char = std::ptr::null_mut();
+        let options = CString::new(r#"{"lang": "vi", "crl": ["/no/such.crl"]}"#).expect("no NUL");
+        // SAFETY: valid buffers, a NUL-terminated string and a writable out-pointer.
+        let status = unsafe { kyso_verify(b"x".as_ptr(), 1, options.as_ptr(), &mut report) };
+        assert_eq!(status, STATUS_ERROR);
+        let message = last_error();
+        assert!(
+            message.starts_with("tùy chọn không hợp lệ: --crl /no/such.crl"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn reports_render_in_vietnamese() {
+        let (_, json) = c_verify(&read("docs/simple.pdf"), &serde_json::json!({}));
+        let report = CString::new(json).expect("no NUL");
+        let lang = CString::new("vi").expect("no NUL");
+        let mut text: *mut c_char = std::ptr::null_mut();
+        // SAFETY: NUL-terminated strings and a writable out-pointer.
+        let status = unsafe { kyso_render(report.as_ptr(), lang.as_ptr(), &mut text) };
+        assert_eq!(status, 0, "{}", last_error());
+        // SAFETY: kyso wrote a NUL-terminated string, freed once here.
+        let rendered = unsafe { CStr::from_ptr(text) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: returned by kyso_render, not freed yet.
+        unsafe { kyso_free(text.cast()) };
+        assert!(rendered.contains("KHÔNG CÓ CHỮ KÝ"), "{rendered}");
+        let bad = CString::new("fr").expect("no NUL");
+        // SAFETY: as above.
+        let status = unsafe { kyso_render(report.as_ptr(), bad.as_ptr(), &mut text) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(text.is_null());
+    }
+
+    unsafe extern "C" fn count_progress(user_data: *mut c_void, done: usize, total: usize) {
+        // SAFETY: the test passes a pointer to its own Vec, alive for the call.
+        let seen = unsafe { &mut *user_data.cast::<Vec<(usize, usize)>>() };
+        seen.push((done, total));
+    }
+
+    #[test]
+    fn a_directory_is_verified_as_json_lines_in_order_with_progress() {
+        let dir = fixture("docs");
+        let paths = [CString::new(dir.as_str()).expect("no NUL")];
+        let pointers: Vec<*const c_char> = paths.iter().map(|p| p.as_ptr()).collect();
+        let options = CString::new(r#"{"jobs": 2}"#).expect("no NUL");
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        let mut lines: *mut c_char = std::ptr::null_mut();
+        // SAFETY: an array of NUL-terminated strings, a callback with its user data, and a
+        // writable out-pointer, all alive for the call.
+        let status = unsafe {
+            kyso_verify_many(
+                pointers.as_ptr(),
+                pointers.len(),
+                options.as_ptr(),
+                Some(count_progress),
+                (&mut seen as *mut Vec<(usize, usize)>).cast(),
+                &mut lines,
+            )
+        };
+        // SAFETY: kyso wrote a NUL-terminated string, freed once here.
+        let jsonl = unsafe { CStr::from_ptr(lines) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: returned by kyso_verify_many, not freed yet.
+        unsafe { kyso_free(lines.cast()) };
+        let expected = crate::batch::collect_files(&[dir]).expect("fixture documents");
+        let files: Vec<String> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l)["file"].to_string())
+            .collect();
+        let expected_files: Vec<String> = expected
+            .iter()
+            .map(|p| serde_json::Value::from(p.display().to_string()).to_string())
+            .collect();
+        assert_eq!(files, expected_files);
+        let n = expected.len();
+        assert_eq!(seen, (1..=n).map(|d| (d, n)).collect::<Vec<_>>());
+        // The fixture documents are unsigned.
+        assert_eq!(status, 3, "{jsonl}");
+    }
 }
