@@ -12,6 +12,19 @@
 //! | [`InspectSettings`] | `inspect` |
 //! | [`SignSettings`], [`KeySource`] | `sign pdf`, `sign xml`, prepare |
 //! | [`ExtendSettings`] | `extend pdf` |
+//!
+//! ```no_run
+//! use kyso::settings::{self, SignSettings, VerifySettings};
+//!
+//! let sign: SignSettings = settings::from_json(
+//!     r#"{"key": {"p12_path": "leader.p12", "password": "kyso-test"}, "reason": "Phê duyệt"}"#,
+//! )?;
+//! let signed = settings::sign_pdf(&std::fs::read("quyet-dinh.pdf")?, &sign, None)?;
+//! let verify: VerifySettings = settings::from_json(r#"{"trust": ["root.pem"], "lang": "vi"}"#)?;
+//! let report = kyso::verify(&signed, &verify.verify_options()?)?;
+//! print!("{}", kyso::render::render_text(&report, verify.lang));
+//! # Ok::<(), kyso::Error>(())
+//! ```
 
 mod key;
 mod sign;

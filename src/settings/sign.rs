@@ -50,7 +50,7 @@ pub enum AppearanceKind {
 
 /// Signing settings, named as the CLI's `sign pdf` / `sign xml` options. Options of the
 /// other format are refused rather than ignored.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SignSettings {
     /// `--key` (with `--password-env`, `--chain`): the signing key.
