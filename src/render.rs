@@ -423,7 +423,7 @@ pub fn render_inspect(report: &InspectReport, lang: Lang) -> String {
             out.push('\n');
         }
         let mut line = |label: &str, value: &str| {
-            let _ = writeln!(out, "{:<14} {value}", format!("{label}:"));
+            let _ = writeln!(out, "{:<17} {value}", format!("{label}:"));
         };
         line(l.subject, &c.subject);
         line(l.issuer, &c.issuer);
@@ -511,5 +511,42 @@ mod tests {
         assert!(text.contains("KHÔNG HỢP LỆ"), "{text}");
         assert!(text.contains("nội dung đã ký bị thay đổi"), "{text}");
         assert!(!render_text(&r, Lang::En).contains("KHÔNG"));
+    }
+
+    #[test]
+    fn inspection_names_the_reason_a_chain_fails_in_words() {
+        let fixture = |rel: &str| {
+            std::fs::read(format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        };
+        let mut trust = crate::pki::TrustStore::new();
+        for c in crate::pki::Certificate::parse_any(&fixture("pki/root.pem")).expect("root") {
+            trust.add(c);
+        }
+        let options = crate::inspect::InspectOptions {
+            password: Some("kyso-test".into()),
+            trust: Some(trust),
+            policy: crate::policy::ValidationPolicy {
+                validation_time: Some(time::macros::datetime!(2026-01-01 00:00 UTC)),
+                ..Default::default()
+            },
+        };
+        let report = crate::inspect::inspect(&fixture("pki/expired.p12"), &options).expect("p12");
+        let en = render_inspect(&report, Lang::En);
+        assert!(
+            en.contains("Chain:            NOT valid — a certificate has expired"),
+            "{en}"
+        );
+        assert!(en.contains("MST:              0100000001"), "{en}");
+        assert!(!en.contains("Some("), "no debug text: {en}");
+        let vi = render_inspect(&report, Lang::Vi);
+        assert!(
+            vi.contains("KHÔNG hợp lệ — chứng thư số đã hết hạn"),
+            "{vi}"
+        );
+        assert!(
+            vi.contains("Tệp PKCS#12 chứa khóa bí mật: RSA 2048"),
+            "{vi}"
+        );
     }
 }
