@@ -47,10 +47,3 @@ pub fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> Result
     }
     serde_json::from_str(text).map_err(|e| Error::malformed(Format::Json, e.to_string()))
 }
-
-/// One settings value from its name, such as `Level` from `"B-LT"` or `RevocationMode` from
-/// `"soft"`: the names of the JSON form, for front ends that take them as text.
-pub fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
-        .map_err(|e| Error::InvalidOption(format!("{name}: {e}")))
-}
