@@ -3,6 +3,8 @@
 //! (`kyso.verify_many` and `kyso.verify`) verify one set of documents under the same
 //! settings, and their JSON reports are compared value for value.
 
+#![cfg(feature = "ffi")]
+
 mod common;
 
 use std::ffi::{CStr, CString, c_char, c_void};
