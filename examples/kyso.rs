@@ -162,8 +162,9 @@ fn own_flags(command: &str) -> Vec<Arg> {
     }
 }
 
-fn about(command: &str) -> S {
-    match command {
+/// A command with its one-line help.
+fn titled(name: S) -> Command {
+    let about = match name {
         "demo" => "Sign and verify the bundled fixtures end to end",
         "inspect" => "Summarise a certificate, PEM bundle or PKCS#12 file",
         "sign" => "Sign a document",
@@ -174,38 +175,37 @@ fn about(command: &str) -> S {
         "completions" => "Print a shell completion script (bash, zsh, fish, elvish, powershell)",
         "trust" | "list" => "The built-in national roots, legacy roots and issuing CAs",
         _ => "Verify signed PDF or XML documents (files or directories)",
-    }
+    };
+    Command::new(name).about(about)
 }
 
 fn cli() -> Command {
-    let command = |name, flags: Vec<Arg>| {
-        let own = own_flags(name);
-        Command::new(name).about(about(name)).args(own).args(flags)
-    };
-    let sign = |name, flags| {
-        let command = command(name, [sign_flags(), flags].concat());
-        command.mut_arg("key", |key| key.required(true))
-    };
-    let sign = [sign("pdf", pdf_flags()), sign("xml", xml_flags())];
-    let extend = command("extend-pdf", extend_flags()).name("pdf");
+    let commands = "demo inspect sign extend completions trust verify".split(' ');
     Command::new("kyso")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Sign and verify PDF and XML documents (ký số)")
         .subcommand_required(true)
         .after_help(EXAMPLES)
-        .subcommands([
-            command("demo", vec![]),
-            command("inspect", trust_flags()),
-            command("sign", vec![])
-                .subcommand_required(true)
-                .subcommands(sign),
-            command("extend", vec![])
-                .subcommand_required(true)
-                .subcommand(extend),
-            command("completions", vec![]),
-            command("trust", vec![]).subcommand(command("list", vec![])),
-            command("verify", verify_flags()),
-        ])
+        .subcommands(commands.map(|name| titled(name).defer(body)))
+}
+
+/// A command's flags and subcommands, built by clap only for the command that runs: a
+/// one-file verify does not pay for every flag table. (`sign` without a key source is
+/// refused when it runs.)
+fn body(c: Command) -> Command {
+    let leaf = |name, flags: Vec<Arg>| titled(name).args([own_flags(name), flags].concat());
+    let sign = |name, flags| leaf(name, [sign_flags(), flags].concat());
+    let name = c.get_name().to_owned();
+    let c = c.args(own_flags(&name));
+    match name.as_str() {
+        "sign" => c.subcommands([sign("pdf", pdf_flags()), sign("xml", xml_flags())]),
+        "extend" => c.subcommand(leaf("extend-pdf", extend_flags()).name("pdf")),
+        "trust" => c.subcommand(leaf("list", vec![])),
+        "inspect" => c.args(trust_flags()),
+        "verify" => c.args(verify_flags()),
+        _ => c,
+    }
+    .subcommand_required(matches!(name.as_str(), "sign" | "extend"))
 }
 
 const EXAMPLES: &str =
