@@ -13,13 +13,20 @@
  */
 typedef struct KysoVerifier KysoVerifier;
 
+/*
+ Progress of `kyso_verify_many`: `done` of `total` files are finished. Called on the
+ thread that called `kyso_verify_many`, never from a worker.
+ */
+typedef void (*KysoProgress)(void *user_data, size_t done, size_t total);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /*
  Verifies a PDF or XML document. `report_json` receives the JSON report (free it with
- `kyso_free`). Returns the worst indication as an exit code.
+ `kyso_free`). Returns the worst indication as an exit code. Options are
+ `kyso::settings::VerifySettings` as JSON (null: defaults).
 
  To verify many documents under the same options, make a `KysoVerifier` once instead
  (`kyso_verifier_new`): trust anchors and certificates are then read only once.
@@ -59,7 +66,31 @@ int kyso_verifier_verify(const struct KysoVerifier *verifier, const uint8_t *doc
 void kyso_verifier_free(struct KysoVerifier *verifier);
 
 /*
- Inspects a certificate, bundle or PKCS#12 (`{"password": …, "trust": […], "at": …}`).
+ Verifies files and directories (their PDF and XML files, recursively) with
+ `kyso_verify`'s options, `"jobs"` of them at once. `reports_jsonl` receives JSON Lines in
+ input order: each file's report, or `{"file", "error"}` for a file that could not be
+ verified. `progress` (may be null) hears of each finished file. Returns the batch's exit
+ code: 4 when any file had an error, else the worst indication.
+
+ # Safety
+ `paths` must point to `paths_len` NUL-terminated strings; `options_json` must be null or
+ a NUL-terminated string; `progress`, when not null, must be callable with `user_data`
+ during the call; `reports_jsonl` must be a writable pointer.
+ */
+int kyso_verify_many(const char *const *paths, size_t paths_len, const char *options_json, KysoProgress progress, void *user_data, char **reports_jsonl);
+
+/*
+ Renders a verification report (the JSON of `kyso_verify`) as text for people, in `lang`
+ (`"en"` or `"vi"`; null means English). `text_out` receives it (free with `kyso_free`).
+
+ # Safety
+ `report_json` must be a NUL-terminated string; `lang` null or one; `text_out` writable.
+ */
+int kyso_render(const char *report_json, const char *lang, char **text_out);
+
+/*
+ Inspects a certificate, bundle or PKCS#12 (`kyso::settings::InspectSettings`:
+ `{"password", "trust", "no_pinned_roots", "at", "lang"}`).
 
  # Safety
  As for `kyso_verify`.
@@ -67,7 +98,8 @@ void kyso_verifier_free(struct KysoVerifier *verifier);
 int kyso_inspect(const uint8_t *data, size_t len, const char *options_json, char **report_json);
 
 /*
- Signs a PDF. `out`/`out_len` receive the signed document (free with `kyso_free`).
+ Signs a PDF to the options' `level` (B-B, B-T, B-LT, B-LTA; `kyso::settings::SignSettings`
+ as JSON). `out`/`out_len` receive the signed document (free with `kyso_free`).
 
  # Safety
  `doc` must point to `doc_len` readable bytes; `options_json` must be a NUL-terminated
@@ -84,9 +116,18 @@ int kyso_sign_pdf(const uint8_t *doc, size_t doc_len, const char *options_json, 
 int kyso_sign_xml(const uint8_t *doc, size_t doc_len, const char *options_json, uint8_t **out, size_t *out_len);
 
 /*
+ Raises a signed PDF to B-LT or B-LTA (`kyso::settings::ExtendSettings`: `{"level",
+ "tsa", "crl", "ocsp", "online"}`). `out`/`out_len` receive the extended document.
+
+ # Safety
+ As for `kyso_sign_pdf`.
+ */
+int kyso_extend_pdf(const uint8_t *doc, size_t doc_len, const char *options_json, uint8_t **out, size_t *out_len);
+
+/*
  Prepares a signature for a key held elsewhere: `prepared_json` receives
  `{"format": "pdf", "digest": hex, "algorithm": …, "state": …}`; sign `digest` and call
- `kyso_finish`. Options give `certificates_pem` (or a key, whose certificates are used).
+ `kyso_finish`. Options give `cert` (or a key, whose certificates are used).
 
  # Safety
  As for `kyso_verify`.

@@ -2,20 +2,26 @@
 //!
 //! Every entry point returns the CLI's exit codes as its status (0 passed/ok, 1 failed,
 //! 2 indeterminate, 3 no signature, 4 error), catches panics, and leaves a message for
-//! `kyso_last_error()` on this thread. Memory kyso returns through an out-pointer is freed
-//! with `kyso_free`. No global mutable state: the last error is thread-local.
+//! `kyso_last_error()` on this thread — in Vietnamese when the options say `"lang": "vi"`.
+//! Options are the JSON form of [`crate::settings`]: the same types the CLI fills from its
+//! flags, so unknown keys are errors naming the key. Out-pointers are checked and set to
+//! NULL before any work, so a failed call never leaves a stale pointer behind. Memory kyso
+//! returns through an out-pointer is freed with `kyso_free`. No global mutable state: the
+//! last error is thread-local.
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::crypto::{KeyFileSigner, Signer};
+use crate::batch::{BatchItem, BatchObserver};
+use crate::crypto::Signer;
 use crate::error::{Error, Format};
-use crate::pdf::{Appearance, PdfSignOptions, PreparedPdf, SubFilter};
-use crate::pki::{Certificate, TrustStore, bundle};
-use crate::policy::{RevocationMode, SigningPolicy, ValidationPolicy};
+use crate::pdf::PreparedPdf;
+use crate::render::Lang;
+use crate::settings::{self, ExtendSettings, InspectSettings, SignSettings, VerifySettings};
 use crate::validation::VerifyOptions;
 
 const STATUS_ERROR: c_int = 4;
@@ -30,13 +36,15 @@ fn set_last_error(message: &str) {
     LAST_ERROR.with(|e| *e.borrow_mut() = c);
 }
 
-/// Runs an entry point: clears the last error, catches panics, maps errors to status 4.
-fn guard(f: impl FnOnce() -> Result<c_int, Error>) -> c_int {
+/// Runs an entry point: clears the last error, catches panics, maps errors to status 4 with
+/// the message in the language the call's options chose (the closure sets it once known).
+fn guard(f: impl FnOnce(&mut Lang) -> Result<c_int, Error>) -> c_int {
     set_last_error("");
-    match catch_unwind(AssertUnwindSafe(f)) {
+    let mut lang = Lang::En;
+    match catch_unwind(AssertUnwindSafe(|| f(&mut lang))) {
         Ok(Ok(status)) => status,
         Ok(Err(e)) => {
-            set_last_error(&e.to_string());
+            set_last_error(&crate::render::error_text(&e, lang));
             STATUS_ERROR
         }
         Err(_) => {
@@ -50,11 +58,15 @@ fn bad(detail: &str) -> Error {
     Error::InvalidOption(detail.to_string())
 }
 
-/// Borrows a caller's buffer; null with a non-zero length is an error.
+/// Borrows a caller's buffer; null with a non-zero length, and lengths no Rust slice can
+/// have (above `isize::MAX`), are errors.
 ///
 /// # Safety
 /// `ptr` must point to `len` readable bytes for the duration of the call.
 unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
+    if len > isize::MAX as usize {
+        return Err(bad(&format!("{what}_len {len} is larger than any buffer")));
+    }
     if ptr.is_null() {
         return if len == 0 {
             Ok(&[])
@@ -62,11 +74,12 @@ unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], 
             Err(bad(&format!("{what} is a null pointer")))
         };
     }
-    // SAFETY: the caller promises `len` readable bytes at `ptr`, alive for this call.
+    // SAFETY: the caller promises `len` readable bytes at `ptr`, alive for this call; `len`
+    // fits `isize` as `from_raw_parts` requires.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-/// Reads an optional NUL-terminated UTF-8 string (null means empty options).
+/// Reads an optional NUL-terminated UTF-8 string (null means absent).
 ///
 /// # Safety
 /// `ptr` must be null or point to a NUL-terminated string.
@@ -79,6 +92,69 @@ unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>, Er
     c.to_str()
         .map(Some)
         .map_err(|_| bad(&format!("{what} is not valid UTF-8")))
+}
+
+/// Reads an options string into settings (null or empty: defaults).
+///
+/// # Safety
+/// `ptr` must be null or point to a NUL-terminated string.
+unsafe fn options<T: serde::de::DeserializeOwned + Default>(
+    ptr: *const c_char,
+) -> Result<T, Error> {
+    // SAFETY: forwarded caller guarantee.
+    settings::from_json(unsafe { text(ptr, "options_json") }?.unwrap_or(""))
+}
+
+/// A string out-pointer, checked and set to NULL before the call does any work.
+struct OutString(*mut *mut c_char);
+
+impl OutString {
+    /// # Safety
+    /// `out` must be null or writable.
+    unsafe fn new(out: *mut *mut c_char, what: &str) -> Result<Self, Error> {
+        if out.is_null() {
+            return Err(bad(&format!("{what} is a null pointer")));
+        }
+        // SAFETY: non-null, and the caller promises it is writable.
+        unsafe { *out = std::ptr::null_mut() };
+        Ok(OutString(out))
+    }
+
+    fn set(self, s: &str) -> Result<(), Error> {
+        let p = export(s.as_bytes(), true)?;
+        // SAFETY: checked non-null in `new`; the caller promises it is writable.
+        unsafe { *self.0 = p.cast() };
+        Ok(())
+    }
+}
+
+/// A buffer out-pointer pair, checked and set to NULL / 0 before the call does any work.
+struct OutBytes(*mut *mut u8, *mut usize);
+
+impl OutBytes {
+    /// # Safety
+    /// `out` and `out_len` must be null or writable.
+    unsafe fn new(out: *mut *mut u8, out_len: *mut usize) -> Result<Self, Error> {
+        if out.is_null() || out_len.is_null() {
+            return Err(bad("an output pointer is null"));
+        }
+        // SAFETY: both non-null, and the caller promises they are writable.
+        unsafe {
+            *out = std::ptr::null_mut();
+            *out_len = 0;
+        }
+        Ok(OutBytes(out, out_len))
+    }
+
+    fn set(self, bytes: &[u8]) -> Result<(), Error> {
+        let p = export(bytes, false)?;
+        // SAFETY: checked non-null in `new`; the caller promises they are writable.
+        unsafe {
+            *self.0 = p;
+            *self.1 = bytes.len();
+        }
+        Ok(())
+    }
 }
 
 /// Copies bytes into memory from `malloc`, so that `kyso_free` (or C's `free`) releases it.
@@ -99,163 +175,20 @@ fn export(bytes: &[u8], nul: bool) -> Result<*mut u8, Error> {
     Ok(ptr)
 }
 
-fn write_string(out: *mut *mut c_char, s: &str) -> Result<(), Error> {
-    if out.is_null() {
-        return Err(bad("the output pointer is null"));
-    }
-    let p = export(s.as_bytes(), true)?;
-    // SAFETY: `out` is non-null and the caller promises it is writable.
-    unsafe { *out = p as *mut c_char };
-    Ok(())
-}
-
-fn write_bytes(out: *mut *mut u8, out_len: *mut usize, bytes: &[u8]) -> Result<(), Error> {
-    if out.is_null() || out_len.is_null() {
-        return Err(bad("an output pointer is null"));
-    }
-    let p = export(bytes, false)?;
-    // SAFETY: both pointers are non-null and the caller promises they are writable.
-    unsafe {
-        *out = p;
-        *out_len = bytes.len();
-    }
-    Ok(())
-}
-
-/// Verify and inspect options (the CLI's long option names).
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct VerifyJson {
-    trust: Vec<String>,
-    crl: Vec<String>,
-    ocsp: Vec<String>,
-    at: Option<String>,
-    revocation: Option<RevocationMode>,
-    online: bool,
-    lang: Option<String>,
-    no_pinned_roots: bool,
-    password: Option<String>,
-    /// Intermediate certificates that may complete chains (not trusted by themselves).
-    certificates: Vec<String>,
-    /// SHA-1 fails and e-invoice tax-code mismatches fail.
-    strict: bool,
-}
-
-fn parse_json<'a, T: Deserialize<'a> + Default>(text: Option<&'a str>) -> Result<T, Error> {
-    match text {
-        None => Ok(T::default()),
-        Some(t) if t.trim().is_empty() => Ok(T::default()),
-        Some(t) => {
-            serde_json::from_str(t).map_err(|e| Error::malformed(Format::Json, e.to_string()))
-        }
-    }
-}
-
-/// Whether an option value is given inline (PEM text or `base64:` DER) rather than a path.
-fn is_inline(value: &str) -> bool {
-    value.contains("-----BEGIN") || value.starts_with("base64:")
-}
-
-/// An option value given as PEM text, base64 DER (prefixed `base64:`), or a file path, and
-/// the name messages give it: the path, or `field[i]` for an inline value.
-fn load_value(value: &str, field: &str, index: usize) -> Result<(Vec<u8>, String), Error> {
-    use base64::Engine;
-    let inline_name = || format!("{field}[{index}]");
-    if value.contains("-----BEGIN") {
-        Ok((value.as_bytes().to_vec(), inline_name()))
-    } else if let Some(b64) = value.strip_prefix("base64:") {
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .map_err(|e| bad(&format!("{}: base64: {e}", inline_name())))?;
-        Ok((der, inline_name()))
-    } else {
-        let data = std::fs::read(value).map_err(|e| bad(&format!("{value}: {e}")))?;
-        Ok((data, value.to_string()))
-    }
-}
-
-/// Every object of every value of an option array, each value read whole (every PEM block
-/// must parse as the option's kind; see `pki::bundle`).
-fn load_all<T>(
-    values: &[String],
-    field: &str,
-    read: impl Fn(&[u8], &str) -> Result<Vec<T>, Error>,
-) -> Result<Vec<T>, Error> {
-    let mut all = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let (data, name) = load_value(value, field, i)?;
-        all.extend(read(&data, &name)?);
-    }
-    Ok(all)
-}
-
-fn parse_time(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, Error> {
-    at.map(|s| {
-        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|e| bad(&format!("at {s}: {e}")))
-    })
-    .transpose()
-}
-
-fn verify_options(j: &VerifyJson) -> Result<VerifyOptions, Error> {
-    let mut trust = TrustStore::new();
-    trust.set_pinned_roots(!j.no_pinned_roots);
-    for (i, t) in j.trust.iter().enumerate() {
-        if is_inline(t) {
-            let (data, name) = load_value(t, "trust", i)?;
-            bundle::certificates_from(&data, &name)?
-                .into_iter()
-                .for_each(|c| trust.add(c));
-        } else {
-            trust.add_path(t)?;
-        }
-    }
-    Ok(VerifyOptions {
-        trust,
-        policy: ValidationPolicy {
-            validation_time: parse_time(j.at.as_deref())?,
-            revocation: j.revocation.unwrap_or_default(),
-            online: j.online,
-            weak_algorithms: if j.strict {
-                crate::WeakAlgorithms::Reject
-            } else {
-                crate::WeakAlgorithms::Warn
-            },
-            strict_tax_code: j.strict,
-            ..ValidationPolicy::default()
-        },
-        certificates: load_all(&j.certificates, "certificates", bundle::certificates_from)?,
-        crls: load_all(&j.crl, "crl", bundle::crls_from)?,
-        ocsp: load_all(&j.ocsp, "ocsp", bundle::ocsp_responses_from)?,
-        fetch_cache: Default::default(),
-    })
-}
-
-/// Reads verify options, checking what `VerifyOptions` does not hold.
-fn parse_verify_options(options_json: Option<&str>) -> Result<VerifyOptions, Error> {
-    let opts: VerifyJson = parse_json(options_json)?;
-    if let Some(l) = &opts.lang
-        && crate::render::Lang::from_code(l).is_none()
-    {
-        return Err(bad(&format!("lang {l}")));
-    }
-    verify_options(&opts)
+fn to_json(value: &impl serde::Serialize) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| bad(&e.to_string()))
 }
 
 /// Verifies `doc` and hands its JSON report to the caller.
-fn verify_into(
-    doc: &[u8],
-    options: &VerifyOptions,
-    report_json: *mut *mut c_char,
-) -> Result<c_int, Error> {
+fn verify_into(doc: &[u8], options: &VerifyOptions, out: OutString) -> Result<c_int, Error> {
     let report = crate::verify(doc, options)?;
-    let json = serde_json::to_string(&report).map_err(|e| bad(&e.to_string()))?;
-    write_string(report_json, &json)?;
+    out.set(&to_json(&report)?)?;
     Ok(report.exit_code())
 }
 
 /// Verifies a PDF or XML document. `report_json` receives the JSON report (free it with
-/// `kyso_free`). Returns the worst indication as an exit code.
+/// `kyso_free`). Returns the worst indication as an exit code. Options are
+/// `kyso::settings::VerifySettings` as JSON (null: defaults).
 ///
 /// To verify many documents under the same options, make a `KysoVerifier` once instead
 /// (`kyso_verifier_new`): trust anchors and certificates are then read only once.
@@ -270,12 +203,15 @@ pub unsafe extern "C" fn kyso_verify(
     options_json: *const c_char,
     report_json: *mut *mut c_char,
 ) -> c_int {
-    guard(|| {
+    guard(|lang| {
         // SAFETY: forwarded caller guarantees (see the function's safety section).
+        let out = unsafe { OutString::new(report_json, "report_json") }?;
+        // SAFETY: as above.
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
-        let options = parse_verify_options(unsafe { text(options_json, "options_json") }?)?;
-        verify_into(doc, &options, report_json)
+        let settings: VerifySettings = unsafe { options(options_json) }?;
+        *lang = settings.lang;
+        verify_into(doc, &settings.verify_options()?, out)
     })
 }
 
@@ -284,6 +220,7 @@ pub unsafe extern "C" fn kyso_verify(
 /// number of threads at once), released by `kyso_verifier_free`.
 pub struct KysoVerifier {
     options: VerifyOptions,
+    lang: Lang,
 }
 
 /// Makes a verifier from `kyso_verify`'s options; `*verifier` receives it. Returns 0, or 4
@@ -297,13 +234,19 @@ pub unsafe extern "C" fn kyso_verifier_new(
     options_json: *const c_char,
     verifier: *mut *mut KysoVerifier,
 ) -> c_int {
-    guard(|| {
+    guard(|lang| {
         if verifier.is_null() {
-            return Err(bad("verifier is null"));
+            return Err(bad("verifier is a null pointer"));
         }
+        // SAFETY: checked non-null above; the caller guarantees it is writable.
+        unsafe { *verifier = std::ptr::null_mut() };
         // SAFETY: the caller passes null or a NUL-terminated string.
-        let options = parse_verify_options(unsafe { text(options_json, "options_json") }?)?;
-        let boxed = Box::into_raw(Box::new(KysoVerifier { options }));
+        let settings: VerifySettings = unsafe { options(options_json) }?;
+        *lang = settings.lang;
+        let boxed = Box::into_raw(Box::new(KysoVerifier {
+            options: settings.verify_options()?,
+            lang: settings.lang,
+        }));
         // SAFETY: checked non-null above; the caller guarantees it is writable.
         unsafe { *verifier = boxed };
         Ok(0)
@@ -322,12 +265,15 @@ pub unsafe extern "C" fn kyso_verifier_verify(
     doc_len: usize,
     report_json: *mut *mut c_char,
 ) -> c_int {
-    guard(|| {
+    guard(|lang| {
+        // SAFETY: forwarded caller guarantee.
+        let out = unsafe { OutString::new(report_json, "report_json") }?;
         // SAFETY: the caller passes null or a live verifier from kyso_verifier_new.
         let verifier = unsafe { verifier.as_ref() }.ok_or_else(|| bad("verifier is null"))?;
+        *lang = verifier.lang;
         // SAFETY: forwarded caller guarantee.
         let doc = unsafe { input(doc, doc_len, "doc") }?;
-        verify_into(doc, &verifier.options, report_json)
+        verify_into(doc, &verifier.options, out)
     })
 }
 
@@ -339,7 +285,8 @@ pub unsafe extern "C" fn kyso_verifier_verify(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kyso_verifier_free(verifier: *mut KysoVerifier) {
     if !verifier.is_null() {
-        // SAFETY: made by Box::into_raw in kyso_verifier_new and given back once.
+        // SAFETY: made by Box::into_raw in kyso_verifier_new and given back once. Dropping
+        // options cannot panic (plain data and reference counts), so nothing unwinds here.
         drop(unsafe { Box::from_raw(verifier) });
     }
 }
@@ -350,7 +297,133 @@ const _: () = {
     shareable::<KysoVerifier>();
 };
 
-/// Inspects a certificate, bundle or PKCS#12 (`{"password": …, "trust": […], "at": …}`).
+/// Progress of `kyso_verify_many`: `done` of `total` files are finished. Called on the
+/// thread that called `kyso_verify_many`, never from a worker.
+pub type KysoProgress =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, done: usize, total: usize)>;
+
+/// Forwards batch progress to a C callback.
+struct CProgress {
+    callback: KysoProgress,
+    user_data: *mut c_void,
+}
+
+impl BatchObserver for CProgress {
+    fn progress(&mut self, done: usize, total: usize) {
+        if let Some(callback) = self.callback {
+            // SAFETY: the caller of kyso_verify_many gave a callback valid for the call and
+            // its user_data; it is called on the caller's own thread.
+            unsafe { callback(self.user_data, done, total) };
+        }
+    }
+}
+
+/// One line of `kyso_verify_many`'s output: the report, or `{"file", "error"}`.
+fn batch_line(item: &BatchItem, lang: Lang) -> Result<String, Error> {
+    match &item.outcome {
+        Ok(report) => to_json(report),
+        Err(e) => to_json(&serde_json::json!({
+            "file": item.path.display().to_string(),
+            "error": crate::render::error_text(e, lang),
+        })),
+    }
+}
+
+/// Verifies files and directories (their PDF and XML files, recursively) with
+/// `kyso_verify`'s options, `"jobs"` of them at once. `reports_jsonl` receives JSON Lines in
+/// input order: each file's report, or `{"file", "error"}` for a file that could not be
+/// verified. `progress` (may be null) hears of each finished file. Returns the batch's exit
+/// code: 4 when any file had an error, else the worst indication.
+///
+/// # Safety
+/// `paths` must point to `paths_len` NUL-terminated strings; `options_json` must be null or
+/// a NUL-terminated string; `progress`, when not null, must be callable with `user_data`
+/// during the call; `reports_jsonl` must be a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_verify_many(
+    paths: *const *const c_char,
+    paths_len: usize,
+    options_json: *const c_char,
+    progress: KysoProgress,
+    user_data: *mut c_void,
+    reports_jsonl: *mut *mut c_char,
+) -> c_int {
+    guard(|lang| {
+        // SAFETY: forwarded caller guarantees (see the function's safety section).
+        let out = unsafe { OutString::new(reports_jsonl, "reports_jsonl") }?;
+        if paths_len > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
+            return Err(bad("paths_len is larger than any array"));
+        }
+        if paths.is_null() && paths_len > 0 {
+            return Err(bad("paths is a null pointer"));
+        }
+        let raw: &[*const c_char] = if paths_len == 0 {
+            &[]
+        } else {
+            // SAFETY: non-null, and the caller promises `paths_len` readable pointers.
+            unsafe { std::slice::from_raw_parts(paths, paths_len) }
+        };
+        let mut inputs = Vec::with_capacity(raw.len());
+        for (i, &p) in raw.iter().enumerate() {
+            // SAFETY: the caller promises each entry is a NUL-terminated string.
+            let path = unsafe { text(p, &format!("paths[{i}]")) }?
+                .ok_or_else(|| bad(&format!("paths[{i}] is a null pointer")))?;
+            inputs.push(PathBuf::from(path));
+        }
+        // SAFETY: forwarded caller guarantee.
+        let settings: VerifySettings = unsafe { options(options_json) }?;
+        *lang = settings.lang;
+        let options = settings.verify_options()?;
+        let files = crate::batch::collect_files(&inputs)?;
+        let mut observer = CProgress {
+            callback: progress,
+            user_data,
+        };
+        let items = crate::batch::verify_many(&files, &options, settings.jobs, &mut observer);
+        let mut jsonl = String::new();
+        for item in &items {
+            jsonl.push_str(&batch_line(item, settings.lang)?);
+            jsonl.push('\n');
+        }
+        out.set(&jsonl)?;
+        Ok(crate::batch::exit_code(&items))
+    })
+}
+
+/// Renders a verification report (the JSON of `kyso_verify`) as text for people, in `lang`
+/// (`"en"` or `"vi"`; null means English). `text_out` receives it (free with `kyso_free`).
+///
+/// # Safety
+/// `report_json` must be a NUL-terminated string; `lang` null or one; `text_out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_render(
+    report_json: *const c_char,
+    lang: *const c_char,
+    text_out: *mut *mut c_char,
+) -> c_int {
+    guard(|call_lang| {
+        // SAFETY: forwarded caller guarantees.
+        let out = unsafe { OutString::new(text_out, "text_out") }?;
+        // SAFETY: as above.
+        let chosen = match unsafe { text(lang, "lang") }? {
+            Some(code) => {
+                Lang::from_code(code).ok_or_else(|| bad(&format!("lang {code} (en or vi)")))?
+            }
+            None => Lang::En,
+        };
+        *call_lang = chosen;
+        // SAFETY: as above.
+        let json = unsafe { text(report_json, "report_json") }?
+            .ok_or_else(|| bad("report_json is a null pointer"))?;
+        let report: crate::ValidationReport = serde_json::from_str(json)
+            .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
+        out.set(&crate::render::render_text(&report, chosen))?;
+        Ok(0)
+    })
+}
+
+/// Inspects a certificate, bundle or PKCS#12 (`kyso::settings::InspectSettings`:
+/// `{"password", "trust", "no_pinned_roots", "at", "lang"}`).
 ///
 /// # Safety
 /// As for `kyso_verify`.
@@ -361,192 +434,22 @@ pub unsafe extern "C" fn kyso_inspect(
     options_json: *const c_char,
     report_json: *mut *mut c_char,
 ) -> c_int {
-    guard(|| {
+    guard(|lang| {
         // SAFETY: forwarded caller guarantees.
+        let out = unsafe { OutString::new(report_json, "report_json") }?;
+        // SAFETY: as above.
         let data = unsafe { input(data, len, "data") }?;
         // SAFETY: as above.
-        let opts: VerifyJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let options = crate::inspect::InspectOptions {
-            password: opts.password.clone(),
-            trust: if opts.trust.is_empty() {
-                None
-            } else {
-                Some(verify_options(&opts)?.trust)
-            },
-            policy: ValidationPolicy {
-                validation_time: parse_time(opts.at.as_deref())?,
-                ..ValidationPolicy::default()
-            },
-        };
-        let report = crate::inspect::inspect(data, &options)?;
-        let json = serde_json::to_string(&report).map_err(|e| bad(&e.to_string()))?;
-        write_string(report_json, &json)?;
+        let settings: InspectSettings = unsafe { options(options_json) }?;
+        *lang = settings.lang;
+        let report = crate::inspect::inspect(data, &settings.inspect_options()?)?;
+        out.set(&to_json(&report)?)?;
         Ok(report.exit_code())
     })
 }
 
-/// The key of a sign call.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyJson {
-    p12_path: Option<String>,
-    p12_base64: Option<String>,
-    key_pem: Option<String>,
-    chain_pem: Option<String>,
-    password: Option<String>,
-}
-
-/// Sign options (the CLI's long option names).
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct SignJson {
-    key: Option<KeyJson>,
-    /// Certificates (PEM, signer first) for `kyso_prepare` without a key.
-    certificates_pem: Option<String>,
-    level: Option<String>,
-    tsa: Option<String>,
-    appearance: Option<String>,
-    /// PNG for a leader or seal appearance: a file path, or the file in base64.
-    image_path: Option<String>,
-    image_base64: Option<String>,
-    /// `[x, y, w, h]` of a visible signature, in PDF points.
-    rect: Option<[f64; 4]>,
-    reason: Option<String>,
-    location: Option<String>,
-    field: Option<String>,
-    page: Option<u32>,
-    certify: Option<u8>,
-    pkcs7: bool,
-    digest: Option<String>,
-    pss: bool,
-    signing_time: Option<String>,
-    /// XML: dsig, einvoice or xades.
-    profile: Option<crate::xml::Profile>,
-    /// XML: enveloped, enveloping or detached.
-    mode: Option<crate::xml::Mode>,
-    /// XML: Id of the element to sign.
-    #[serde(rename = "ref")]
-    reference: Option<String>,
-    /// XML: path of the Signature's parent.
-    parent: Option<String>,
-    /// XML: the whole chain in KeyInfo.
-    include_chain: bool,
-    /// PDF B-LT/B-LTA: CRLs and OCSP responses to embed (paths, PEM or base64:).
-    crl: Vec<String>,
-    /// See `crl`.
-    ocsp: Vec<String>,
-    /// PDF B-LT/B-LTA: fetch revocation data over the network.
-    online: bool,
-}
-
-fn signer_from(j: &SignJson) -> Result<KeyFileSigner, Error> {
-    use base64::Engine;
-    let key = j.key.as_ref().ok_or_else(|| bad("options need a key"))?;
-    let password = key.password.as_deref();
-    let signer = if let Some(path) = &key.p12_path {
-        KeyFileSigner::from_pkcs12(&std::fs::read(path)?, password.unwrap_or(""))?
-    } else if let Some(b64) = &key.p12_base64 {
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .map_err(|e| bad(&format!("p12_base64: {e}")))?;
-        KeyFileSigner::from_pkcs12(&der, password.unwrap_or(""))?
-    } else if let Some(pem) = &key.key_pem {
-        KeyFileSigner::from_pem(
-            pem.as_bytes(),
-            password,
-            key.chain_pem.as_deref().unwrap_or("").as_bytes(),
-        )?
-    } else {
-        return Err(bad("key needs p12_path, p12_base64 or key_pem"));
-    };
-    Ok(if j.pss { signer.with_rsa_pss() } else { signer })
-}
-
-fn xml_options(j: &SignJson) -> Result<crate::xml::XmlSignOptions, Error> {
-    Ok(crate::xml::XmlSignOptions {
-        profile: j.profile.unwrap_or_default(),
-        mode: j.mode.unwrap_or_default(),
-        reference: j.reference.clone(),
-        parent: j.parent.clone(),
-        digest: match &j.digest {
-            Some(d) => crate::DigestAlgorithm::from_name(d)?,
-            None => crate::DigestAlgorithm::Sha256,
-        },
-        signing_time: parse_time(j.signing_time.as_deref())?,
-        include_chain: j.include_chain,
-        xades: crate::xml::XadesOptions {
-            tsa_url: j.tsa.clone(),
-            ..Default::default()
-        },
-        ..Default::default()
-    })
-}
-
-/// `appearance` with `image_path` / `image_base64`: leader and seal need an image.
-fn appearance_from(j: &SignJson) -> Result<Appearance, Error> {
-    use base64::Engine;
-    let image = match (&j.image_path, &j.image_base64) {
-        (Some(_), Some(_)) => return Err(bad("give image_path or image_base64, not both")),
-        (Some(path), None) => Some(std::fs::read(path)?),
-        (None, Some(b64)) => Some(
-            base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
-                .map_err(|e| bad(&format!("image_base64: {e}")))?,
-        ),
-        (None, None) => None,
-    };
-    match (j.appearance.as_deref(), image) {
-        (Some("leader"), Some(image)) => Ok(Appearance::Leader { image }),
-        (Some("seal"), Some(image)) => Ok(Appearance::Seal { image }),
-        (Some("leader" | "seal"), None) => Err(bad(
-            "appearance leader and seal need image_path or image_base64",
-        )),
-        (None | Some("none" | "copy"), Some(_)) => {
-            Err(bad("an image goes with appearance leader or seal"))
-        }
-        (Some("copy"), None) => Ok(Appearance::Copy { lines: None }),
-        (None | Some("none"), None) => Ok(Appearance::None),
-        (Some(other), _) => Err(bad(&format!(
-            "appearance {other} (leader, seal, copy or none)"
-        ))),
-    }
-}
-
-fn pdf_options(j: &SignJson) -> Result<PdfSignOptions, Error> {
-    let appearance = appearance_from(j)?;
-    match j.level.as_deref() {
-        None | Some("B-B") => {}
-        Some("B-T" | "B-LT" | "B-LTA") if j.tsa.is_some() => {}
-        Some("B-T" | "B-LT" | "B-LTA") => return Err(bad("levels B-T, B-LT and B-LTA need tsa")),
-        Some(other) => return Err(bad(&format!("level {other} (B-B, B-T, B-LT or B-LTA)"))),
-    }
-    Ok(PdfSignOptions {
-        policy: SigningPolicy {
-            digest: match &j.digest {
-                Some(d) => crate::DigestAlgorithm::from_name(d)?,
-                None => crate::DigestAlgorithm::Sha256,
-            },
-            signing_time: parse_time(j.signing_time.as_deref())?,
-            ..SigningPolicy::default()
-        },
-        sub_filter: if j.pkcs7 {
-            SubFilter::Pkcs7Detached
-        } else {
-            SubFilter::CadesDetached
-        },
-        field_name: j.field.clone(),
-        page: j.page,
-        appearance,
-        rect: j.rect,
-        reason: j.reason.clone(),
-        location: j.location.clone(),
-        certify: j.certify,
-        timestamp_url: j.tsa.clone(),
-        ..PdfSignOptions::default()
-    })
-}
-
-/// Signs a PDF. `out`/`out_len` receive the signed document (free with `kyso_free`).
+/// Signs a PDF to the options' `level` (B-B, B-T, B-LT, B-LTA; `kyso::settings::SignSettings`
+/// as JSON). `out`/`out_len` receive the signed document (free with `kyso_free`).
 ///
 /// # Safety
 /// `doc` must point to `doc_len` readable bytes; `options_json` must be a NUL-terminated
@@ -560,40 +463,7 @@ pub unsafe extern "C" fn kyso_sign_pdf(
     out_len: *mut usize,
 ) -> c_int {
     // SAFETY: forwarded caller guarantees (see the function's safety section).
-    unsafe {
-        sign_call(
-            doc,
-            doc_len,
-            options_json,
-            out,
-            out_len,
-            |doc, opts, signer| {
-                let options = pdf_options(opts)?;
-                // The revocation data to embed is read (every block) before anything is signed.
-                let level = match opts.level.as_deref() {
-                    Some("B-LT") => crate::pdf::LtvLevel::Lt,
-                    Some("B-LTA") => crate::pdf::LtvLevel::Lta,
-                    _ => return crate::pdf::sign_pdf(doc, signer, &options),
-                };
-                let extend = crate::pdf::ExtendOptions {
-                    level,
-                    tsa_url: opts.tsa.clone(),
-                    crls: load_all(&opts.crl, "crl", bundle::crls_from)?
-                        .iter()
-                        .map(|c| c.der().to_vec())
-                        .collect(),
-                    ocsp: load_all(&opts.ocsp, "ocsp", bundle::ocsp_responses_from)?
-                        .iter()
-                        .map(|o| o.der().to_vec())
-                        .collect(),
-                    online: opts.online,
-                    ..Default::default()
-                };
-                let signed = crate::pdf::sign_pdf(doc, signer, &options)?;
-                crate::pdf::extend_pdf(&signed, &extend)
-            },
-        )
-    }
+    unsafe { sign_call(doc, doc_len, options_json, out, out_len, settings::sign_pdf) }
 }
 
 /// Signs an XML document (XMLDSig, XAdES, Vietnamese e-invoice profiles).
@@ -609,17 +479,11 @@ pub unsafe extern "C" fn kyso_sign_xml(
     out_len: *mut usize,
 ) -> c_int {
     // SAFETY: forwarded caller guarantees (see the function's safety section).
-    unsafe {
-        sign_call(
-            doc,
-            doc_len,
-            options_json,
-            out,
-            out_len,
-            |doc, opts, signer| crate::xml::sign_xml(doc, signer, &xml_options(opts)?),
-        )
-    }
+    unsafe { sign_call(doc, doc_len, options_json, out, out_len, settings::sign_xml) }
 }
+
+/// A signing call of [`crate::settings`].
+type SignFn = fn(&[u8], &SignSettings, Option<&dyn Signer>) -> crate::Result<Vec<u8>>;
 
 /// The shared body of the signing entry points: reads the document and options, opens the
 /// key, runs `sign` and hands the result to the caller.
@@ -632,23 +496,48 @@ unsafe fn sign_call(
     options_json: *const c_char,
     out: *mut *mut u8,
     out_len: *mut usize,
-    sign: impl FnOnce(&[u8], &SignJson, &KeyFileSigner) -> Result<Vec<u8>, Error>,
+    sign: SignFn,
 ) -> c_int {
-    guard(|| {
+    guard(|_| {
         // SAFETY: forwarded caller guarantees.
+        let out = unsafe { OutBytes::new(out, out_len) }?;
+        // SAFETY: as above.
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
-        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let signer = signer_from(&opts)?;
-        let signed = sign(doc, &opts, &signer)?;
-        write_bytes(out, out_len, &signed)?;
+        let settings: SignSettings = unsafe { options(options_json) }?;
+        out.set(&sign(doc, &settings, None)?)?;
+        Ok(0)
+    })
+}
+
+/// Raises a signed PDF to B-LT or B-LTA (`kyso::settings::ExtendSettings`: `{"level",
+/// "tsa", "crl", "ocsp", "online"}`). `out`/`out_len` receive the extended document.
+///
+/// # Safety
+/// As for `kyso_sign_pdf`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kyso_extend_pdf(
+    doc: *const u8,
+    doc_len: usize,
+    options_json: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|_| {
+        // SAFETY: forwarded caller guarantees.
+        let out = unsafe { OutBytes::new(out, out_len) }?;
+        // SAFETY: as above.
+        let doc = unsafe { input(doc, doc_len, "doc") }?;
+        // SAFETY: as above.
+        let settings: ExtendSettings = unsafe { options(options_json) }?;
+        out.set(&settings::extend_pdf(doc, &settings)?)?;
         Ok(0)
     })
 }
 
 /// Prepares a signature for a key held elsewhere: `prepared_json` receives
 /// `{"format": "pdf", "digest": hex, "algorithm": …, "state": …}`; sign `digest` and call
-/// `kyso_finish`. Options give `certificates_pem` (or a key, whose certificates are used).
+/// `kyso_finish`. Options give `cert` (or a key, whose certificates are used).
 ///
 /// # Safety
 /// As for `kyso_verify`.
@@ -659,87 +548,49 @@ pub unsafe extern "C" fn kyso_prepare(
     options_json: *const c_char,
     prepared_json: *mut *mut c_char,
 ) -> c_int {
-    guard(|| {
+    guard(|_| {
         // SAFETY: forwarded caller guarantees.
+        let out = unsafe { OutString::new(prepared_json, "prepared_json") }?;
+        // SAFETY: as above.
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
-        let opts: SignJson = parse_json(unsafe { text(options_json, "options_json") }?)?;
-        let digest = match &opts.digest {
-            Some(d) => crate::DigestAlgorithm::from_name(d)?,
-            None => crate::DigestAlgorithm::Sha256,
-        };
-        let (chain, algorithm) = match (&opts.certificates_pem, &opts.key) {
-            (Some(pem), _) => {
-                let chain = bundle::certificates_from(pem.as_bytes(), "certificates_pem")?;
-                let kind = chain.first().and_then(|c| c.key_kind());
-                let scheme = match kind {
-                    Some(crate::crypto::KeyKind::Ec { .. }) => {
-                        crate::crypto::SignatureScheme::Ecdsa
-                    }
-                    _ if opts.pss => crate::crypto::SignatureScheme::RsaPss,
-                    _ => crate::crypto::SignatureScheme::RsaPkcs1v15,
-                };
-                let alg = crate::crypto::SignatureAlgorithm::new(scheme, digest);
-                (chain, alg)
-            }
-            (None, Some(_)) => {
-                let signer = signer_from(&opts)?;
-                let chain = signer
-                    .certificate_chain()
-                    .iter()
-                    .map(|d| Certificate::from_der(d))
-                    .collect::<Result<Vec<_>, _>>()?;
-                (chain, signer.signature_algorithm(digest))
-            }
-            (None, None) => return Err(bad("options need certificates_pem or a key")),
-        };
-        match crate::detect_format(doc) {
+        let settings: SignSettings = unsafe { options(options_json) }?;
+        let (chain, algorithm) = settings.signer_certificates()?;
+        let json = match crate::detect_format(doc) {
             Some(crate::Detected::Pdf) => {
-                let prepared =
-                    crate::pdf::prepare_pdf(doc, &chain, algorithm, &pdf_options(&opts)?)?;
-                write_prepared(
-                    prepared_json,
-                    "pdf",
-                    &prepared.digest,
-                    prepared.algorithm,
-                    &prepared,
-                )
+                let p = crate::pdf::prepare_pdf(doc, &chain, algorithm, &settings.pdf_options()?)?;
+                prepared("pdf", &p.digest, p.algorithm, &p)?
             }
             Some(crate::Detected::Xml) => {
-                let mut xml = xml_options(&opts)?;
+                let mut xml = settings.xml_options()?;
                 xml.scheme = Some(algorithm.scheme);
-                let prepared = crate::xml::prepare_xml(doc, &chain, &xml)?;
-                write_prepared(
-                    prepared_json,
-                    "xml",
-                    &prepared.digest,
-                    prepared.algorithm,
-                    &prepared,
-                )
+                let p = crate::xml::prepare_xml(doc, &chain, &xml)?;
+                prepared("xml", &p.digest, p.algorithm, &p)?
             }
-            None => Err(Error::Unsupported(
-                "the document is neither PDF nor XML".into(),
-            )),
-        }
+            None => {
+                return Err(Error::Unsupported(
+                    "the document is neither PDF nor XML".into(),
+                ));
+            }
+        };
+        out.set(&json)?;
+        Ok(0)
     })
 }
 
-/// Writes the prepared state as `{"format", "digest" (hex), "algorithm", "state"}`.
-fn write_prepared(
-    out: *mut *mut c_char,
+/// The prepared state as `{"format", "digest" (hex), "algorithm", "state"}`.
+fn prepared(
     format: &str,
     digest: &[u8],
     algorithm: crate::crypto::SignatureAlgorithm,
     state: &impl serde::Serialize,
-) -> Result<c_int, Error> {
-    let json = serde_json::json!({
+) -> Result<String, Error> {
+    to_json(&serde_json::json!({
         "format": format,
         "digest": hex::encode(digest),
         "algorithm": algorithm,
         "state": state,
-    });
-    write_string(out, &json.to_string())?;
-    Ok(0)
+    }))
 }
 
 /// Finishes a prepared signature with a raw signature value over the prepared digest
@@ -758,8 +609,10 @@ pub unsafe extern "C" fn kyso_finish(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
-    guard(|| {
+    guard(|_| {
         // SAFETY: forwarded caller guarantees.
+        let out = unsafe { OutBytes::new(out, out_len) }?;
+        // SAFETY: as above.
         let prepared = unsafe { text(prepared_json, "prepared_json") }?
             .ok_or_else(|| bad("prepared_json is null"))?;
         // SAFETY: as above.
@@ -771,25 +624,22 @@ pub unsafe extern "C" fn kyso_finish(
             format: String,
             state: serde_json::Value,
         }
-        let env: Envelope = serde_json::from_str(prepared)
-            .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
-        match env.format.as_str() {
+        let json = |e: serde_json::Error| Error::malformed(Format::Json, e.to_string());
+        let env: Envelope = serde_json::from_str(prepared).map_err(json)?;
+        let signed = match env.format.as_str() {
             "pdf" => {
-                let state: PreparedPdf = serde_json::from_value(env.state)
-                    .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
-                let signed = crate::pdf::finish_pdf(&state, doc, signature)?;
-                write_bytes(out, out_len, &signed)?;
-                Ok(0)
+                let state: PreparedPdf = serde_json::from_value(env.state).map_err(json)?;
+                crate::pdf::finish_pdf(&state, doc, signature)?
             }
             "xml" => {
-                let state: crate::xml::PreparedXml = serde_json::from_value(env.state)
-                    .map_err(|e| Error::malformed(Format::Json, e.to_string()))?;
-                let signed = crate::xml::finish_xml(state, doc, signature)?;
-                write_bytes(out, out_len, &signed)?;
-                Ok(0)
+                let state: crate::xml::PreparedXml =
+                    serde_json::from_value(env.state).map_err(json)?;
+                crate::xml::finish_xml(state, doc, signature)?
             }
-            other => Err(Error::Unsupported(format!("prepared format {other}"))),
-        }
+            other => return Err(Error::Unsupported(format!("prepared format {other}"))),
+        };
+        out.set(&signed)?;
+        Ok(0)
     })
 }
 
@@ -821,6 +671,9 @@ pub unsafe extern "C" fn kyso_free(ptr: *mut c_void) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SigningPolicy;
+    use crate::crypto::KeyFileSigner;
+    use crate::pdf::PdfSignOptions;
 
     fn fixture(rel: &str) -> String {
         format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
@@ -932,7 +785,7 @@ mod tests {
             ),
             (
                 serde_json::json!({"certificates": ["base64:"]}),
-                "certificates[0]: empty",
+                "--cert[0]: empty",
             ),
             (
                 serde_json::json!({"crl": [fixture("pki/no-such.crl")]}),
@@ -943,5 +796,150 @@ mod tests {
             assert_eq!(status, STATUS_ERROR, "{options}: {message}");
             assert!(message.contains(expected), "{options}: {message}");
         }
+    }
+
+    fn last_error() -> String {
+        // SAFETY: kyso_last_error returns this thread's NUL-terminated message.
+        unsafe { CStr::from_ptr(kyso_last_error()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn out_pointers_are_cleared_before_any_work() {
+        let stale = 0x1234usize as *mut c_char;
+        let mut report = stale;
+        let options = CString::new("{\"no_such\": 1}").expect("no NUL");
+        // SAFETY: a valid buffer, a NUL-terminated string and a writable out-pointer.
+        let status = unsafe { kyso_verify(b"x".as_ptr(), 1, options.as_ptr(), &mut report) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(
+            report.is_null(),
+            "a failed call must not leave the caller's stale pointer"
+        );
+        assert!(
+            last_error().contains("unknown field `no_such`"),
+            "{}",
+            last_error()
+        );
+
+        let (mut out, mut out_len) = (0x1234usize as *mut u8, 99usize);
+        // SAFETY: as above; the options name no key, so signing fails after the reset.
+        let status =
+            unsafe { kyso_sign_pdf(b"x".as_ptr(), 1, std::ptr::null(), &mut out, &mut out_len) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(out.is_null() && out_len == 0);
+
+        // A null out-pointer is refused before the document is looked at: the document
+        // pointer here is null with a length, which would be the error otherwise.
+        // SAFETY: kyso must not dereference anything when the out-pointer is null.
+        let status =
+            unsafe { kyso_verify(std::ptr::null(), 10, std::ptr::null(), std::ptr::null_mut()) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(
+            last_error().contains("report_json is a null pointer"),
+            "{}",
+            last_error()
+        );
+    }
+
+    #[test]
+    fn lengths_no_buffer_can_have_are_refused() {
+        let mut report: *mut c_char = std::ptr::null_mut();
+        let byte = 0u8;
+        // SAFETY: kyso refuses the length before forming a slice from the pointer.
+        let status = unsafe { kyso_verify(&byte, usize::MAX, std::ptr::null(), &mut report) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(report.is_null());
+        assert!(
+            last_error().contains("larger than any buffer"),
+            "{}",
+            last_error()
+        );
+    }
+
+    #[test]
+    fn errors_speak_the_language_of_the_options() {
+        let mut report: *mut c_char = std::ptr::null_mut();
+        let options = CString::new(r#"{"lang": "vi", "crl": ["/no/such.crl"]}"#).expect("no NUL");
+        // SAFETY: valid buffers, a NUL-terminated string and a writable out-pointer.
+        let status = unsafe { kyso_verify(b"x".as_ptr(), 1, options.as_ptr(), &mut report) };
+        assert_eq!(status, STATUS_ERROR);
+        let message = last_error();
+        assert!(
+            message.starts_with("tùy chọn không hợp lệ: --crl /no/such.crl"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn reports_render_in_vietnamese() {
+        let (_, json) = c_verify(&read("docs/simple.pdf"), &serde_json::json!({}));
+        let report = CString::new(json).expect("no NUL");
+        let lang = CString::new("vi").expect("no NUL");
+        let mut text: *mut c_char = std::ptr::null_mut();
+        // SAFETY: NUL-terminated strings and a writable out-pointer.
+        let status = unsafe { kyso_render(report.as_ptr(), lang.as_ptr(), &mut text) };
+        assert_eq!(status, 0, "{}", last_error());
+        // SAFETY: kyso wrote a NUL-terminated string, freed once here.
+        let rendered = unsafe { CStr::from_ptr(text) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: returned by kyso_render, not freed yet.
+        unsafe { kyso_free(text.cast()) };
+        assert!(rendered.contains("KHÔNG CÓ CHỮ KÝ"), "{rendered}");
+        let bad = CString::new("fr").expect("no NUL");
+        // SAFETY: as above.
+        let status = unsafe { kyso_render(report.as_ptr(), bad.as_ptr(), &mut text) };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(text.is_null());
+    }
+
+    unsafe extern "C" fn count_progress(user_data: *mut c_void, done: usize, total: usize) {
+        // SAFETY: the test passes a pointer to its own Vec, alive for the call.
+        let seen = unsafe { &mut *user_data.cast::<Vec<(usize, usize)>>() };
+        seen.push((done, total));
+    }
+
+    #[test]
+    fn a_directory_is_verified_as_json_lines_in_order_with_progress() {
+        let dir = fixture("docs");
+        let paths = [CString::new(dir.as_str()).expect("no NUL")];
+        let pointers: Vec<*const c_char> = paths.iter().map(|p| p.as_ptr()).collect();
+        let options = CString::new(r#"{"jobs": 2}"#).expect("no NUL");
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        let mut lines: *mut c_char = std::ptr::null_mut();
+        // SAFETY: an array of NUL-terminated strings, a callback with its user data, and a
+        // writable out-pointer, all alive for the call.
+        let status = unsafe {
+            kyso_verify_many(
+                pointers.as_ptr(),
+                pointers.len(),
+                options.as_ptr(),
+                Some(count_progress),
+                (&mut seen as *mut Vec<(usize, usize)>).cast(),
+                &mut lines,
+            )
+        };
+        // SAFETY: kyso wrote a NUL-terminated string, freed once here.
+        let jsonl = unsafe { CStr::from_ptr(lines) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: returned by kyso_verify_many, not freed yet.
+        unsafe { kyso_free(lines.cast()) };
+        let expected = crate::batch::collect_files(&[dir]).expect("fixture documents");
+        let files: Vec<String> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l)["file"].to_string())
+            .collect();
+        let expected_files: Vec<String> = expected
+            .iter()
+            .map(|p| serde_json::Value::from(p.display().to_string()).to_string())
+            .collect();
+        assert_eq!(files, expected_files);
+        let n = expected.len();
+        assert_eq!(seen, (1..=n).map(|d| (d, n)).collect::<Vec<_>>());
+        // The fixture documents are unsigned.
+        assert_eq!(status, 3, "{jsonl}");
     }
 }

@@ -18,6 +18,8 @@
 //! | [`report`], [`render`] | the JSON report model and its English/Vietnamese text |
 //! | [`policy`] | what a verifier accepts and a signer may produce; resource limits |
 //! | [`inspect`] | certificate and PKCS#12 summaries |
+//! | [`settings`] | what a caller asks for (verify, sign, key source): the one model of the CLI, the C ABI and Python; signing to a level |
+//! | [`batch`] | verifying many files: workers, progress, results in input order |
 //! | `ffi` | the C ABI (feature `ffi`) |
 //!
 //! Data flows one way: format modules → `cms` → `pki` → `crypto`.
@@ -45,12 +47,14 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod batch;
 mod dates;
 mod error;
 mod online;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod settings;
 pub mod validation;
 mod verify;
 

@@ -1,10 +1,13 @@
 //! Human-readable reports in English or Vietnamese (Circular 15/2025 asks for Vietnamese).
 //!
-//! The JSON report is the contract; this is its translation for people.
+//! The JSON reports (verification, inspection) are the contract; this is their translation
+//! for people, and the translation of error messages.
 
 use std::fmt::Write as _;
 
 use crate::edxml::PackageListing;
+use crate::error::Error;
+use crate::inspect::InspectReport;
 use crate::pki::builtin::{BuiltinEntry, BuiltinRole};
 use crate::report::{
     CertificateSource, Coverage, Indication, Modifications, PackageHeader, PackageReport,
@@ -536,6 +539,22 @@ fn render_signature(out: &mut String, s: &SignatureReport, l: &Labels, lang: Lan
     }
 }
 
+/// One line for the first certificate of an inspection (the key's, for a PKCS#12 file): common
+/// name, Vietnamese identifiers, whether its chain is valid (`kyso demo`).
+pub fn certificate_line(report: &InspectReport) -> String {
+    let Some(c) = report.certificates.first() else {
+        return String::new();
+    };
+    let id = &c.identity;
+    let mut ids = Vec::new();
+    for (label, values) in [("MST", &id.mst), ("MNS", &id.mns), ("CCCD", &id.cccd)] {
+        ids.extend(values.iter().map(|v| format!("{label} {v}")));
+    }
+    let cn = id.common_name.as_deref().unwrap_or("?");
+    let valid = c.validation.as_ref().is_some_and(|v| v.valid);
+    format!("{cn:<40} {:<32} chain valid: {valid}", ids.join(", "))
+}
+
 /// The built-in trust list (`kyso trust list`): one block per certificate, roots first.
 pub fn render_builtin(entries: &[BuiltinEntry]) -> String {
     let mut out = String::new();
@@ -549,6 +568,154 @@ pub fn render_builtin(entries: &[BuiltinEntry]) -> String {
         let _ = writeln!(out, "    issuer:  {}", e.issuer);
         let _ = writeln!(out, "    valid:   {} .. {}", e.not_before, e.not_after);
         let _ = writeln!(out, "    SHA-256: {}", e.sha256);
+    }
+    out
+}
+
+/// An error's message in `lang`. The cause is translated; the detail (a file name, a PEM
+/// block, a parser's words) stays as kyso's English, which is what support staff search for.
+pub fn error_text(error: &Error, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        Error::Io(e) => format!("lỗi đọc/ghi tệp: {e}"),
+        Error::Malformed { format, detail } => {
+            format!("dữ liệu {format} không đúng định dạng: {detail}")
+        }
+        Error::Unsupported(d) => format!("chưa hỗ trợ: {d}"),
+        Error::LimitExceeded { what, limit } => {
+            format!("vượt giới hạn: {what} (giới hạn {limit})")
+        }
+        Error::WrongPassword => "sai mật khẩu, hoặc tệp chứa khóa bị hỏng".into(),
+        Error::SigningRefused(d) => format!("từ chối ký: {d}"),
+        Error::Signer(d) => format!("thiết bị hoặc dịch vụ ký bị lỗi: {d}"),
+        Error::InvalidOption(d) => format!("tùy chọn không hợp lệ: {d}"),
+        Error::AlgorithmKeyMismatch { algorithm, key } => {
+            format!("không thể tạo {algorithm} bằng khóa ({key})")
+        }
+        Error::Network(d) => format!("lỗi mạng: {d}"),
+    }
+}
+
+struct InspectLabels {
+    pkcs12: &'static str,
+    subject: &'static str,
+    issuer: &'static str,
+    serial: &'static str,
+    validity: &'static str,
+    key: &'static str,
+    ca: &'static str,
+    key_usage: &'static str,
+    chain: &'static str,
+    chain_valid: &'static str,
+    chain_invalid: &'static str,
+    warning: &'static str,
+}
+
+const INSPECT_EN: InspectLabels = InspectLabels {
+    pkcs12: "PKCS#12 with a private key:",
+    subject: "Subject",
+    issuer: "Issuer",
+    serial: "Serial",
+    validity: "Valid",
+    key: "Key",
+    ca: "CA",
+    key_usage: "Key usage",
+    chain: "Chain",
+    chain_valid: "valid",
+    chain_invalid: "NOT valid",
+    warning: "Warning",
+};
+
+const INSPECT_VI: InspectLabels = InspectLabels {
+    pkcs12: "Tệp PKCS#12 chứa khóa bí mật:",
+    subject: "Chủ thể",
+    issuer: "Tổ chức cấp",
+    serial: "Số hiệu",
+    validity: "Hiệu lực",
+    key: "Khóa",
+    ca: "CA",
+    key_usage: "Mục đích khóa",
+    chain: "Chuỗi chứng thư",
+    chain_valid: "hợp lệ",
+    chain_invalid: "KHÔNG hợp lệ",
+    warning: "Cảnh báo",
+};
+
+/// Renders an inspection report (certificates, PKCS#12) as text for people.
+pub fn render_inspect(report: &InspectReport, lang: Lang) -> String {
+    let l = match lang {
+        Lang::En => &INSPECT_EN,
+        Lang::Vi => &INSPECT_VI,
+    };
+    let mut out = String::new();
+    if let Some(package) = &report.package {
+        out.push_str(&render_package_listing(package, lang));
+    }
+    if let Some(k) = &report.private_key {
+        let _ = writeln!(out, "{} {k}", l.pkcs12);
+    }
+    for (i, c) in report.certificates.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line = |label: &str, value: &str| {
+            let _ = writeln!(out, "{:<17} {value}", format!("{label}:"));
+        };
+        line(l.subject, &c.subject);
+        line(l.issuer, &c.issuer);
+        line(l.serial, &c.serial);
+        line(l.validity, &format!("{} .. {}", c.not_before, c.not_after));
+        line(
+            l.key,
+            &format!(
+                "{}{}",
+                c.key,
+                if c.ca {
+                    format!(" ({})", l.ca)
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        if !c.key_usage.is_empty() {
+            line(l.key_usage, &c.key_usage.join(", "));
+        }
+        let id = &c.identity;
+        for (label, values) in [
+            ("MST", &id.mst),
+            ("MNS", &id.mns),
+            ("CCCD", &id.cccd),
+            ("CMND", &id.cmnd),
+            ("Passport", &id.passport),
+        ] {
+            if !values.is_empty() {
+                line(label, &values.join(", "));
+            }
+        }
+        line("SHA-256", &c.sha256);
+        if let Some(v) = &c.validation {
+            if v.valid {
+                line(
+                    l.chain,
+                    &format!("{}: {}", l.chain_valid, v.chain.join(" → ")),
+                );
+            } else {
+                let reason = v
+                    .sub_indication
+                    .map(|s| sub_indication_text(s, lang))
+                    .unwrap_or_default();
+                let detail = v.message.as_deref().unwrap_or_default();
+                line(
+                    l.chain,
+                    &format!("{} — {reason} ({detail})", l.chain_invalid),
+                );
+            }
+            for w in &v.warnings {
+                line(l.warning, w);
+            }
+        }
     }
     out
 }
@@ -582,5 +749,42 @@ mod tests {
         assert!(text.contains("KHÔNG HỢP LỆ"), "{text}");
         assert!(text.contains("nội dung đã ký bị thay đổi"), "{text}");
         assert!(!render_text(&r, Lang::En).contains("KHÔNG"));
+    }
+
+    #[test]
+    fn inspection_names_the_reason_a_chain_fails_in_words() {
+        let fixture = |rel: &str| {
+            std::fs::read(format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        };
+        let mut trust = crate::pki::TrustStore::new();
+        for c in crate::pki::Certificate::parse_any(&fixture("pki/root.pem")).expect("root") {
+            trust.add(c);
+        }
+        let options = crate::inspect::InspectOptions {
+            password: Some("kyso-test".into()),
+            trust: Some(trust),
+            policy: crate::policy::ValidationPolicy {
+                validation_time: Some(time::macros::datetime!(2026-01-01 00:00 UTC)),
+                ..Default::default()
+            },
+        };
+        let report = crate::inspect::inspect(&fixture("pki/expired.p12"), &options).expect("p12");
+        let en = render_inspect(&report, Lang::En);
+        assert!(
+            en.contains("Chain:            NOT valid — a certificate has expired"),
+            "{en}"
+        );
+        assert!(en.contains("MST:              0100000001"), "{en}");
+        assert!(!en.contains("Some("), "no debug text: {en}");
+        let vi = render_inspect(&report, Lang::Vi);
+        assert!(
+            vi.contains("KHÔNG hợp lệ — chứng thư số đã hết hạn"),
+            "{vi}"
+        );
+        assert!(
+            vi.contains("Tệp PKCS#12 chứa khóa bí mật: RSA 2048"),
+            "{vi}"
+        );
     }
 }

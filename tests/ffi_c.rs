@@ -72,6 +72,16 @@ fn c_program_signs_and_verifies() {
         "{text}"
     );
     assert!(text.contains("verifier with bad options: 4"), "{text}");
+    // The fixture folder's documents are unsigned (status 3), one report and one progress
+    // call each.
+    let docs = kyso::batch::collect_files(&[fixture("docs")]).expect("docs");
+    let n = docs.len();
+    assert!(
+        text.contains(&format!(
+            "batch: status 3, {n} reports, {n} progress calls of {n}"
+        )),
+        "{text}"
+    );
     let _ = std::fs::remove_file(demo);
 }
 

@@ -37,6 +37,12 @@ fn checked_in_header_is_fresh() {
         "kyso_version",
         "kyso_last_error",
         "kyso_free",
+        "kyso_extend_pdf",
+        "kyso_verify_many",
+        "kyso_render",
+        "kyso_verifier_new",
+        "kyso_verifier_verify",
+        "kyso_verifier_free",
     ] {
         assert!(
             fresh.contains(&format!("{f}(")),
@@ -44,4 +50,8 @@ fn checked_in_header_is_fresh() {
         );
     }
     assert!(fresh.contains("size_t doc_len"), "usize must be size_t");
+    assert!(
+        fresh.contains("typedef void (*KysoProgress)(void *user_data, size_t done, size_t total);"),
+        "the batch progress callback must be a plain C function pointer"
+    );
 }

@@ -1,31 +1,18 @@
-//! The Python binding's pytest suite, run against the shared library this build produced.
+//! The Python binding's pytest suite: against the installed package when `KYSO_PYTHON` names
+//! its environment (as CI does), else against the source tree and this build's library.
 
 mod common;
-
-use std::path::Path;
-use std::process::Command;
 
 use common::*;
 
 #[test]
 fn python_binding_tests_pass() {
-    if !require_tool("python3", &["-c", "import pytest"]) {
+    let Some(mut python) = python_with_kyso() else {
         return;
-    }
-    let lib = shared_library();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .args([
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "bindings/python/tests",
-        ])
-        .current_dir(root)
-        .env("KYSO_LIBRARY", &lib)
-        .env("PYTHONPATH", root.join("bindings/python"))
+    };
+    let out = python
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg("bindings/python/tests")
         .output()
         .expect("pytest");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -9,6 +9,19 @@
 
 #include "kyso.h"
 
+/* Progress of a batch: counts the calls and remembers the last total. */
+struct progress {
+    size_t calls;
+    size_t total;
+};
+
+static void on_progress(void *user_data, size_t done, size_t total) {
+    struct progress *p = user_data;
+    p->calls++;
+    p->total = total;
+    (void)done;
+}
+
 static unsigned char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -90,6 +103,21 @@ int main(int argc, char **argv) {
     printf("null document: %d (%s)\n", bad, kyso_last_error());
     int bad_json = kyso_verify(doc, doc_len, "{not json", &nothing);
     printf("bad options: %d\n", bad_json);
+
+    /* A batch: every PDF and XML file under the document's folder, two at a time, with
+     * progress, as JSON Lines in the order of the files. */
+    char folder[1024];
+    snprintf(folder, sizeof folder, "%s", argv[1]);
+    char *slash = strrchr(folder, '/');
+    if (slash) *slash = '\0'; else snprintf(folder, sizeof folder, ".");
+    const char *paths[] = {folder};
+    struct progress seen = {0, 0};
+    char *lines = NULL;
+    int batch = kyso_verify_many(paths, 1, "{\"jobs\": 2}", on_progress, &seen, &lines);
+    size_t count = 0;
+    for (const char *c = lines; c && *c; c++) count += *c == '\n';
+    printf("batch: status %d, %zu reports, %zu progress calls of %zu\n", batch, count, seen.calls, seen.total);
+    kyso_free(lines);
 
     kyso_free(signed_doc);
     free(doc);

@@ -314,19 +314,8 @@ fn cms_err(detail: impl Into<String>) -> Error {
 /// The certificates of a "certs-only" SignedData (RFC 5652 §5, no signers), the form CAs
 /// publish at AIA caIssuers addresses (`.p7c`). Every certificate must parse.
 pub fn certificates_only(input: &[u8]) -> Result<Vec<Certificate>> {
-    let (der_bytes, used) = ber::to_der(input)?;
-    if used != input.len() {
-        return Err(cms_err("data after the SignedData"));
-    }
-    let ci = ContentInfo::from_der(&der_bytes).map_err(der_err)?;
-    if ci.content_type != oid::SIGNED_DATA {
-        return Err(cms_err(format!(
-            "content type {} is not signedData",
-            ci.content_type
-        )));
-    }
-    let sd: SignedData = ci.content.decode_as().map_err(der_err)?;
-    sd.certificates
+    signed_data_of(input)?
+        .certificates
         .iter()
         .flatten()
         .filter(|c| c.tag() == der::Tag::Sequence)
@@ -334,9 +323,9 @@ pub fn certificates_only(input: &[u8]) -> Result<Vec<Certificate>> {
         .collect()
 }
 
-/// Parses a DER or BER `ContentInfo { SignedData }`. Trailing zero bytes (the padding of a PDF
+/// The SignedData of a DER or BER `ContentInfo`. Trailing zero bytes (the padding of a PDF
 /// /Contents placeholder) are allowed; anything else after the value is an error.
-pub fn parse_signed_data(input: &[u8]) -> Result<ParsedSignedData> {
+fn signed_data_of(input: &[u8]) -> Result<SignedData> {
     let (der_bytes, used) = ber::to_der(input)?;
     if input[used..].iter().any(|&b| b != 0) {
         return Err(cms_err("data after the SignedData"));
@@ -348,7 +337,13 @@ pub fn parse_signed_data(input: &[u8]) -> Result<ParsedSignedData> {
             ci.content_type
         )));
     }
-    let sd: SignedData = ci.content.decode_as().map_err(der_err)?;
+    ci.content.decode_as().map_err(der_err)
+}
+
+/// Parses a DER or BER `ContentInfo { SignedData }`. Trailing zero bytes (the padding of a PDF
+/// /Contents placeholder) are allowed; anything else after the value is an error.
+pub fn parse_signed_data(input: &[u8]) -> Result<ParsedSignedData> {
+    let sd = signed_data_of(input)?;
     let signer_infos: Vec<SignerInfo> = types::elements(&sd.signer_infos)?;
     let [si] = signer_infos.as_slice() else {
         return Err(cms_err(format!(

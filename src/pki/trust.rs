@@ -146,7 +146,7 @@ impl TrustStore {
         self.anchors.contains(cert)
             || (self.builtin_roots
                 && matches!(
-                    self.builtin.anchor_role(&cert.sha256()),
+                    self.builtin.anchor_role(cert.der()),
                     Some(BuiltinRole::Root | BuiltinRole::LegacyRoot)
                 ))
     }
@@ -155,7 +155,7 @@ impl TrustStore {
     pub fn is_legacy_anchor(&self, cert: &Certificate) -> bool {
         self.builtin_roots
             && !self.anchors.contains(cert)
-            && self.builtin.anchor_role(&cert.sha256()) == Some(BuiltinRole::LegacyRoot)
+            && self.builtin.anchor_role(cert.der()) == Some(BuiltinRole::LegacyRoot)
     }
 
     /// Built-in certificates named `issuer_name` (DER) that may complete a path: the issuing

@@ -196,3 +196,27 @@ pub fn shared_library() -> std::path::PathBuf {
     assert!(lib.exists(), "{} missing", lib.display());
     lib
 }
+
+/// A Python interpreter that imports kyso's binding: the one named by `KYSO_PYTHON` (a
+/// virtual environment where `pip install ./bindings/python` put kyso with its own library;
+/// CI sets it), or else `python3` with the binding's source and this build's library.
+/// `None` (after a note, or a panic under CI) when neither python3 nor pytest is there.
+pub fn python_with_kyso() -> Option<std::process::Command> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(python) = std::env::var_os("KYSO_PYTHON") {
+        let mut cmd = std::process::Command::new(python);
+        cmd.env_remove("KYSO_LIBRARY")
+            .env_remove("PYTHONPATH")
+            .env("KYSO_EXPECT_INSTALLED", "1")
+            .current_dir(root);
+        return Some(cmd);
+    }
+    if !require_tool("python3", &["-c", "import pytest"]) {
+        return None;
+    }
+    let mut cmd = std::process::Command::new("python3");
+    cmd.env("KYSO_LIBRARY", shared_library())
+        .env("PYTHONPATH", root.join("bindings/python"))
+        .current_dir(root);
+    Some(cmd)
+}

@@ -1,6 +1,9 @@
 """The Python binding over the C ABI, against kyso's fixtures (fixed validation time)."""
 
+import os
 import subprocess
+import threading
+import typing
 from pathlib import Path
 
 import pytest
@@ -191,3 +194,100 @@ def test_sign_pdf_to_b_lt_embeds_every_crl_of_a_bundle(tsa_url, tmp_path):
     assert sig["level"] == "PAdES-B-LT", report
     assert sig["revocation"]["status"] == "revoked", report
     assert (sig["indication"], sig["sub_indication"]) == ("TOTAL_FAILED", "REVOKED"), report
+
+
+def test_installed_package_carries_its_library():
+    if not os.environ.get("KYSO_EXPECT_INSTALLED"):
+        pytest.skip("running against the source tree")
+    assert "KYSO_LIBRARY" not in os.environ
+    package = Path(kyso.__file__).resolve().parent
+    assert "site-packages" in package.parts, package
+    assert list(package.glob("_libkyso*")), sorted(p.name for p in package.iterdir())
+    assert (package / "py.typed").exists()
+
+
+def test_public_functions_have_type_hints():
+    for name in ("verify", "verify_many", "inspect", "render", "sign_pdf", "sign_xml", "extend_pdf",
+                 "prepare", "finish", "version"):
+        hints = typing.get_type_hints(getattr(kyso, name))
+        assert "return" in hints, name
+
+
+def test_verify_many_reports_a_directory_in_order_with_progress(tmp_path):
+    signed = tmp_path / "a-signed.pdf"
+    signed.write_bytes(signed_pdf())
+    (tmp_path / "b-unsigned.pdf").write_bytes((DOCS / "simple.pdf").read_bytes())
+    (tmp_path / "notes.txt").write_text("not a document")
+    nested = tmp_path / "c"
+    nested.mkdir()
+    tampered = bytearray(signed_pdf())
+    tampered[100] ^= 0x01
+    (nested / "tampered.pdf").write_bytes(bytes(tampered))
+    seen = []
+    reports = kyso.verify_many([tmp_path, DOCS / "no-such.pdf"], progress=lambda d, t: seen.append((d, t)),
+                               trust=[str(PKI / "root.pem")], at=AT, jobs=2)
+    assert [Path(r["file"]).name for r in reports] == ["a-signed.pdf", "b-unsigned.pdf", "tampered.pdf",
+                                                        "no-such.pdf"]
+    assert [r["status"] for r in reports] == [kyso.PASSED, kyso.NO_SIGNATURE, kyso.FAILED, kyso.ERROR]
+    assert "error" in reports[3]
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_a_failing_progress_callback_raises_after_the_batch(tmp_path):
+    (tmp_path / "one.pdf").write_bytes((DOCS / "simple.pdf").read_bytes())
+
+    def progress(done, total):
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        kyso.verify_many([tmp_path], progress=progress)
+
+
+def test_vietnamese_errors_and_reports():
+    with pytest.raises(kyso.KysoError, match="tùy chọn không hợp lệ"):
+        kyso.verify(signed_pdf(), lang="vi", crl=["/no/such.crl"])
+    report = kyso.verify(signed_pdf(), trust=[str(PKI / "root.pem")], at=AT)
+    text = kyso.render(report, lang="vi")
+    assert "Kết quả: HỢP LỆ" in text and "Nguyễn Văn An" in text, text
+    assert "VALID" in kyso.render(report)
+    with pytest.raises(kyso.KysoError, match="lang"):
+        kyso.render(report, lang="fr")
+
+
+def test_closing_a_verifier_while_other_threads_verify_is_safe():
+    pdf = signed_pdf()
+    verifier = kyso.Verifier(trust=[str(PKI / "root.pem")], at=AT)
+    outcomes = []
+    start = threading.Barrier(5)
+
+    def work():
+        start.wait()
+        for _ in range(20):
+            try:
+                outcomes.append(verifier.verify(pdf)["status"])
+            except kyso.KysoError as e:
+                assert "closed" in str(e)
+                outcomes.append("closed")
+                return
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    start.wait()
+    verifier.close()
+    for t in threads:
+        t.join()
+    # Every call either finished with a report or was refused; none ran on a freed verifier.
+    assert outcomes and all(o in (kyso.PASSED, "closed") for o in outcomes), outcomes
+    verifier.close()
+
+
+def test_extend_pdf_to_b_lt(tsa_url):
+    signed = kyso.sign_pdf(DOCS / "simple.pdf", key=KEY, level="B-T", tsa=tsa_url)
+    extended = kyso.extend_pdf(signed, level="B-LT",
+                               crl=[str(PKI / "gov-ca.crl"), str(PKI / "root.crl")])
+    assert extended.startswith(signed) and b"/DSS" in extended
+    report = kyso.verify(extended, trust=[str(PKI / "root.pem")], revocation="require")
+    assert report["signatures"][0]["level"] == "PAdES-B-LT", report
+    with pytest.raises(kyso.KysoError, match="B-LT or B-LTA"):
+        kyso.extend_pdf(signed, level="B-B")

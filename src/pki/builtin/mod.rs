@@ -19,7 +19,6 @@ use der::Reader;
 use serde::Serialize;
 
 use super::Certificate;
-use crate::crypto::DigestAlgorithm;
 use crate::error::{Error, Format, Result};
 
 mod regenerate;
@@ -61,9 +60,6 @@ struct Builtin {
     der: Cow<'static, [u8]>,
     /// The subject Name's DER, as a range of `der`.
     subject: std::ops::Range<usize>,
-    /// SHA-256 of `der`, for anchors only: an intermediate is never looked up by hash, and
-    /// hashing the whole bundle at every start would cost more than the rest of the index.
-    anchor_sha256: Option<[u8; 32]>,
     role: BuiltinRole,
     parsed: OnceLock<Option<Certificate>>,
 }
@@ -161,11 +157,14 @@ impl BuiltinSet {
         }
     }
 
-    /// The role of the built-in root or legacy root whose DER hashes to `sha256`, if any.
-    pub fn anchor_role(&self, sha256: &[u8; 32]) -> Option<BuiltinRole> {
+    /// The role of the built-in root or legacy root whose DER is `der`, if any. Compared
+    /// byte for byte: hashing the shipped roots at every start would cost more than the rest
+    /// of the index, and a copy from a document is the same bytes.
+    pub fn anchor_role(&self, der: &[u8]) -> Option<BuiltinRole> {
         self.certificates
             .iter()
-            .find(|b| b.anchor_sha256.as_ref() == Some(sha256))
+            .filter(|b| b.role != BuiltinRole::Intermediate)
+            .find(|b| *b.der == *der)
             .map(|b| b.role)
     }
 
@@ -215,19 +214,9 @@ impl Builtin {
     fn new(der: Cow<'static, [u8]>, role: BuiltinRole) -> Result<Self> {
         let subject = subject_range(&der)
             .map_err(|e| Error::malformed(Format::Der, format!("built-in certificate: {e}")))?;
-        let anchor_sha256 = match role {
-            BuiltinRole::Intermediate => None,
-            _ => Some(
-                DigestAlgorithm::Sha256
-                    .digest(&der)
-                    .try_into()
-                    .map_err(|_| Error::malformed(Format::Der, "SHA-256 length"))?,
-            ),
-        };
         Ok(Builtin {
             der,
             subject,
-            anchor_sha256,
             role,
             parsed: OnceLock::new(),
         })

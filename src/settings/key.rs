@@ -1,0 +1,182 @@
+//! Where a signing key comes from, and opening it.
+//!
+//! [`KeySource`] is the one description of a key that the CLI (`--key`, `--chain`,
+//! `--password-env`), the C ABI (`"key": {…}`) and Python (`key={…}`) share; [`open_signer`]
+//! turns it into a [`Signer`]. PKCS#11 tokens and remote signing services are further
+//! variants of `KeySource` (and fields of its JSON form), opened by further arms of
+//! `open_signer`: callers keep passing a `KeySource` and receive a `Box<dyn Signer>`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::value::{decode_base64, invalid, read_file};
+use crate::crypto::{KeyFileSigner, Signer};
+use crate::error::Result;
+
+/// A signing key and its certificates.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "KeyFields")]
+pub enum KeySource {
+    /// A PKCS#12 (.p12/.pfx) file on disk.
+    Pkcs12File {
+        /// The file.
+        path: PathBuf,
+        /// Its password (empty when none).
+        password: Option<String>,
+    },
+    /// A PKCS#12 container's bytes.
+    Pkcs12Bytes {
+        /// The DER bytes.
+        der: Vec<u8>,
+        /// Its password (empty when none).
+        password: Option<String>,
+    },
+    /// A PEM private key (PKCS#8, PKCS#1 or SEC1, optionally encrypted) and its certificates.
+    Pem {
+        /// The key's PEM text; it may hold the certificates too.
+        key_pem: Vec<u8>,
+        /// PEM certificates, signer first, when not in `key_pem`.
+        chain_pem: Vec<u8>,
+        /// Password of an encrypted key.
+        password: Option<String>,
+    },
+}
+
+/// Passwords stay out of debug output and logs.
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::Pkcs12File { path, .. } => write!(f, "Pkcs12File({})", path.display()),
+            KeySource::Pkcs12Bytes { der, .. } => write!(f, "Pkcs12Bytes({} bytes)", der.len()),
+            KeySource::Pem { key_pem, .. } => write!(f, "Pem({} bytes)", key_pem.len()),
+        }
+    }
+}
+
+impl KeySource {
+    /// The key of the CLI's `--key FILE [--chain PEM]`: a `.p12`/`.pfx` file is PKCS#12,
+    /// anything else a PEM key, read now so that a missing file is reported before signing.
+    pub fn from_file(path: &Path, password: Option<String>, chain: Option<&Path>) -> Result<Self> {
+        let is_p12 = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "p12" | "pfx"));
+        if is_p12 {
+            if chain.is_some() {
+                return Err(invalid("--chain goes with a PEM key, not a PKCS#12 file"));
+            }
+            return Ok(KeySource::Pkcs12File {
+                path: path.to_path_buf(),
+                password,
+            });
+        }
+        Ok(KeySource::Pem {
+            key_pem: read_file(path, "key")?,
+            chain_pem: chain
+                .map(|c| read_file(c, "chain"))
+                .transpose()?
+                .unwrap_or_default(),
+            password,
+        })
+    }
+}
+
+/// The JSON form of a key: `{"p12_path"|"p12_base64", "password"}` or
+/// `{"key_pem", "chain_pem", "password"}`, where `key_pem` and `chain_pem` are PEM text or a
+/// path to it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFields {
+    p12_path: Option<PathBuf>,
+    p12_base64: Option<String>,
+    key_pem: Option<String>,
+    chain_pem: Option<String>,
+    password: Option<String>,
+}
+
+impl TryFrom<KeyFields> for KeySource {
+    type Error = crate::Error;
+
+    fn try_from(k: KeyFields) -> Result<Self> {
+        let pem = |text: String, option: &str| -> Result<Vec<u8>> {
+            if text.contains("-----BEGIN") {
+                Ok(text.into_bytes())
+            } else {
+                read_file(text, option)
+            }
+        };
+        match (k.p12_path, k.p12_base64, k.key_pem) {
+            (Some(path), None, None) if k.chain_pem.is_none() => Ok(KeySource::Pkcs12File {
+                path,
+                password: k.password,
+            }),
+            (None, Some(b64), None) if k.chain_pem.is_none() => Ok(KeySource::Pkcs12Bytes {
+                der: decode_base64(&b64, "p12_base64")?,
+                password: k.password,
+            }),
+            (None, None, Some(key)) => Ok(KeySource::Pem {
+                key_pem: pem(key, "key_pem")?,
+                chain_pem: k
+                    .chain_pem
+                    .map(|c| pem(c, "chain_pem"))
+                    .transpose()?
+                    .unwrap_or_default(),
+                password: k.password,
+            }),
+            _ => Err(invalid(
+                "key needs exactly one of p12_path, p12_base64 or key_pem (chain_pem goes with key_pem)",
+            )),
+        }
+    }
+}
+
+/// Opens a key for signing; `pss` asks RSA keys to sign with RSASSA-PSS.
+pub fn open_signer(source: &KeySource, pss: bool) -> Result<Box<dyn Signer + Send + Sync>> {
+    let signer = match source {
+        KeySource::Pkcs12File { path, password } => {
+            KeyFileSigner::from_pkcs12(&read_file(path, "key")?, password.as_deref().unwrap_or(""))
+        }
+        KeySource::Pkcs12Bytes { der, password } => {
+            KeyFileSigner::from_pkcs12(der, password.as_deref().unwrap_or(""))
+        }
+        KeySource::Pem {
+            key_pem,
+            chain_pem,
+            password,
+        } => KeyFileSigner::from_pem(key_pem, password.as_deref(), chain_pem),
+    }?;
+    Ok(Box::new(if pss { signer.with_rsa_pss() } else { signer }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(json: serde_json::Value) -> std::result::Result<KeySource, String> {
+        serde_json::from_value(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn one_key_source_at_a_time() {
+        assert!(matches!(
+            key(serde_json::json!({"p12_path": "a.p12", "password": "x"})),
+            Ok(KeySource::Pkcs12File { .. })
+        ));
+        let both = key(serde_json::json!({"p12_path": "a.p12", "key_pem": "-----BEGIN"}));
+        assert!(both.is_err_and(|e| e.contains("exactly one")));
+        let none = key(serde_json::json!({"password": "x"}));
+        assert!(none.is_err_and(|e| e.contains("exactly one")));
+        let unknown = key(serde_json::json!({"p12_path": "a.p12", "pin": "1234"}));
+        assert!(unknown.is_err_and(|e| e.contains("unknown field `pin`")));
+    }
+
+    #[test]
+    fn passwords_stay_out_of_debug_output() {
+        let k = KeySource::Pkcs12Bytes {
+            der: vec![1, 2, 3],
+            password: Some("secret".into()),
+        };
+        assert!(!format!("{k:?}").contains("secret"));
+    }
+}
