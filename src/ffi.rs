@@ -14,12 +14,10 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use serde::Deserialize;
 
 use crate::batch::{BatchItem, BatchObserver};
 use crate::crypto::Signer;
 use crate::error::{Error, Format};
-use crate::pdf::PreparedPdf;
 use crate::render::Lang;
 use crate::settings::{self, ExtendSettings, InspectSettings, SignSettings, VerifySettings};
 use crate::validation::VerifyOptions;
@@ -536,8 +534,10 @@ pub unsafe extern "C" fn kyso_extend_pdf(
 }
 
 /// Prepares a signature for a key held elsewhere: `prepared_json` receives
-/// `{"format": "pdf", "digest": hex, "algorithm": …, "state": …}`; sign `digest` and call
-/// `kyso_finish`. Options give `cert` (or a key, whose certificates are used).
+/// `kyso::settings::Prepared` — `{"format": "pdf"|"xml", "digest": hex, "algorithm": …,
+/// "state": …, "expires_at", "checksum", …}`; sign `digest` and call `kyso_finish` with the
+/// whole object. Options give `cert` (or a key, whose certificates are used) and
+/// `expires_in` (seconds).
 ///
 /// # Safety
 /// As for `kyso_verify`.
@@ -555,46 +555,17 @@ pub unsafe extern "C" fn kyso_prepare(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let settings: SignSettings = unsafe { options(options_json) }?;
-        let (chain, algorithm) = settings.signer_certificates()?;
-        let json = match crate::detect_format(doc) {
-            Some(crate::Detected::Pdf) => {
-                let p = crate::pdf::prepare_pdf(doc, &chain, algorithm, &settings.pdf_options()?)?;
-                prepared("pdf", &p.digest, p.algorithm, &p)?
-            }
-            Some(crate::Detected::Xml) => {
-                let mut xml = settings.xml_options()?;
-                xml.scheme = Some(algorithm.scheme);
-                let p = crate::xml::prepare_xml(doc, &chain, &xml)?;
-                prepared("xml", &p.digest, p.algorithm, &p)?
-            }
-            None => {
-                return Err(Error::Unsupported(
-                    "the document is neither PDF nor XML".into(),
-                ));
-            }
-        };
+        let prepared = settings::prepare(doc, &settings, settings::now())?;
+        let json = prepared.to_json()?;
         out.set(&json)?;
         Ok(0)
     })
 }
 
-/// The prepared state as `{"format", "digest" (hex), "algorithm", "state"}`.
-fn prepared(
-    format: &str,
-    digest: &[u8],
-    algorithm: crate::crypto::SignatureAlgorithm,
-    state: &impl serde::Serialize,
-) -> Result<String, Error> {
-    to_json(&serde_json::json!({
-        "format": format,
-        "digest": hex::encode(digest),
-        "algorithm": algorithm,
-        "state": state,
-    }))
-}
-
 /// Finishes a prepared signature with a raw signature value over the prepared digest
-/// (PKCS#1 for RSA; DER or r‖s for ECDSA).
+/// (PKCS#1 for RSA; DER or r‖s for ECDSA). An expired, edited or mismatched state, another
+/// document, or a signature that does not verify with the certificate returns 4 and writes
+/// nothing.
 ///
 /// # Safety
 /// `prepared_json` must be a NUL-terminated string; `doc` must point to `doc_len` readable
@@ -619,25 +590,8 @@ pub unsafe extern "C" fn kyso_finish(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let signature = unsafe { input(signature, signature_len, "signature") }?;
-        #[derive(Deserialize)]
-        struct Envelope {
-            format: String,
-            state: serde_json::Value,
-        }
-        let json = |e: serde_json::Error| Error::malformed(Format::Json, e.to_string());
-        let env: Envelope = serde_json::from_str(prepared).map_err(json)?;
-        let signed = match env.format.as_str() {
-            "pdf" => {
-                let state: PreparedPdf = serde_json::from_value(env.state).map_err(json)?;
-                crate::pdf::finish_pdf(&state, doc, signature)?
-            }
-            "xml" => {
-                let state: crate::xml::PreparedXml =
-                    serde_json::from_value(env.state).map_err(json)?;
-                crate::xml::finish_xml(state, doc, signature)?
-            }
-            other => return Err(Error::Unsupported(format!("prepared format {other}"))),
-        };
+        let prepared = settings::Prepared::from_json(prepared)?;
+        let signed = settings::finish(&prepared, doc, signature, settings::now())?;
         out.set(&signed)?;
         Ok(0)
     })

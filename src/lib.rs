@@ -68,7 +68,7 @@ pub mod pki;
 pub mod xml;
 
 pub use crypto::{DigestAlgorithm, Hasher};
-pub use error::{Error, Format, Result};
+pub use error::{Error, Format, Result, StateError, TokenError};
 pub use policy::{
     AlgorithmRefusal, Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms,
 };

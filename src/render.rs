@@ -410,6 +410,8 @@ pub fn error_text(error: &Error, lang: Lang) -> String {
             format!("không thể tạo {algorithm} bằng khóa ({key})")
         }
         Error::Network(d) => format!("lỗi mạng: {d}"),
+        Error::Token(e) => format!("thiết bị ký (PKCS#11): {e}"),
+        Error::State(e) => format!("không thể hoàn tất chữ ký: {e}"),
     }
 }
 

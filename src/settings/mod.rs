@@ -11,6 +11,7 @@
 //! | [`VerifySettings`] | `verify` (and [`crate::batch`]) |
 //! | [`InspectSettings`] | `inspect` |
 //! | [`SignSettings`], [`KeySource`] | `sign pdf`, `sign xml`, prepare |
+//! | [`prepare`], [`finish`], [`Prepared`] | `prepare`/`finish`: signing with a key held elsewhere |
 //! | [`ExtendSettings`] | `extend pdf` |
 //!
 //! ```no_run
@@ -28,12 +29,17 @@
 
 mod key;
 mod sign;
+mod two_phase;
 mod value;
 mod verify;
 
-pub use key::{KeySource, open_signer};
+pub use key::{KeySource, open_signer, open_token};
 pub use sign::{
     AppearanceKind, ExtendSettings, Level, SignSettings, extend_pdf, sign_pdf, sign_xml,
+};
+pub use two_phase::{
+    DEFAULT_EXPIRES_IN, HashToSign, Prepared, PreparedDocument, finish, now, prepare,
+    signature_from_base64,
 };
 pub use verify::{InspectSettings, VerifySettings};
 
