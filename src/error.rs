@@ -176,7 +176,9 @@ pub enum StateError {
     },
     /// The signature does not verify with the certificate's key over the prepared digest:
     /// made by another key, or over another hash.
-    #[error("the signature does not verify with the signing certificate's key (another key, or another hash)")]
+    #[error(
+        "the signature does not verify with the signing certificate's key (another key, or another hash)"
+    )]
     SignatureMismatch,
 }
 

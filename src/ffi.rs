@@ -14,7 +14,6 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-
 use crate::batch::{BatchItem, BatchObserver};
 use crate::crypto::Signer;
 use crate::error::{Error, Format};

@@ -19,6 +19,7 @@
 //! | [`inspect`] | certificate and PKCS#12 summaries |
 //! | [`settings`] | what a caller asks for (verify, sign, key source): the one model of the CLI, the C ABI and Python; signing to a level |
 //! | [`batch`] | verifying many files: workers, progress, results in input order |
+//! | [`demo`] | the end-to-end tour `kyso demo` prints |
 //! | `ffi` | the C ABI (feature `ffi`) |
 //!
 //! Data flows one way: format modules → `cms` → `pki` → `crypto`.
@@ -28,6 +29,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `ffi` | yes | the C ABI in `src/ffi.rs` (the only module with `unsafe`), `include/kyso.h` |
+//! | `pkcs11` | yes | keys on PKCS#11 tokens ([`crypto::Pkcs11Signer`]); the module is loaded at run time |
 //! | `https` | no | `https://` for OCSP, CRL and time-stamp URLs (rustls); plain HTTP otherwise, see [`pki::http`] |
 //!
 //! ## Example
@@ -48,6 +50,7 @@
 
 pub mod batch;
 mod dates;
+pub mod demo;
 mod error;
 mod online;
 pub mod policy;

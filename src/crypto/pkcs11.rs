@@ -24,7 +24,9 @@ use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
 use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::{Attribute, AttributeType, CertificateType, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::object::{
+    Attribute, AttributeType, CertificateType, KeyType, ObjectClass, ObjectHandle,
+};
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::{Limit, Slot};
 use der::Encode;
@@ -56,7 +58,12 @@ struct Pool {
 
 impl std::fmt::Debug for Pkcs11Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Pkcs11Signer({}, slot {})", self.key_name, self.slot.id())
+        write!(
+            f,
+            "Pkcs11Signer({}, slot {})",
+            self.key_name,
+            self.slot.id()
+        )
     }
 }
 
@@ -75,8 +82,12 @@ fn load(module: &Path) -> Result<Pkcs11> {
     if !module.is_file() {
         return Err(failed("no such file".into()).into());
     }
-    let key = module.canonicalize().unwrap_or_else(|_| module.to_path_buf());
-    let mut loaded = modules().lock().map_err(|_| failed("lock poisoned".into()))?;
+    let key = module
+        .canonicalize()
+        .unwrap_or_else(|_| module.to_path_buf());
+    let mut loaded = modules()
+        .lock()
+        .map_err(|_| failed("lock poisoned".into()))?;
     if let Some(context) = loaded.get(&key) {
         return Ok(context.clone());
     }
@@ -164,7 +175,11 @@ fn find_key(session: &Session, template: &[Attribute], name: &str) -> Result<Obj
     }
 }
 
-fn bytes_attribute(session: &Session, object: ObjectHandle, kind: AttributeType) -> Result<Vec<u8>> {
+fn bytes_attribute(
+    session: &Session,
+    object: ObjectHandle,
+    kind: AttributeType,
+) -> Result<Vec<u8>> {
     for attribute in session.get_attributes(object, &[kind]).map_err(device)? {
         match attribute {
             Attribute::Id(v) | Attribute::Label(v) | Attribute::Value(v) => return Ok(v),
@@ -176,7 +191,11 @@ fn bytes_attribute(session: &Session, object: ObjectHandle, kind: AttributeType)
 
 /// Logs in with the user PIN; a wrong PIN reports the token's remaining-tries flags.
 fn login(context: &Pkcs11, slot: Slot, session: &Session, pin: &PinSource) -> Result<()> {
-    if !context.get_token_info(slot).map_err(device)?.login_required() {
+    if !context
+        .get_token_info(slot)
+        .map_err(device)?
+        .login_required()
+    {
         return Ok(());
     }
     let result = match pin.pin()? {
@@ -233,9 +252,12 @@ impl Pkcs11Signer {
         let file_chain = super::pem_certificates(&key.chain_pem)?;
         let leaf = match leaf {
             Some(leaf) => leaf,
-            None => file_chain.first().cloned().ok_or_else(|| TokenError::NoCertificate {
-                key: key_name.clone(),
-            })?,
+            None => file_chain
+                .first()
+                .cloned()
+                .ok_or_else(|| TokenError::NoCertificate {
+                    key: key_name.clone(),
+                })?,
         };
         let mut others = file_chain;
         let all = vec![Attribute::Class(ObjectClass::CERTIFICATE)];
@@ -414,7 +436,9 @@ impl Signer for Pkcs11Signer {
                 MechanismType::RSA_PKCS,
             ),
             SignatureScheme::RsaPss => {
-                let salt = algorithm.salt_len().unwrap_or(algorithm.digest.output_len());
+                let salt = algorithm
+                    .salt_len()
+                    .unwrap_or(algorithm.digest.output_len());
                 pss = PkcsPssParams {
                     hash_alg: hash,
                     mgf,
@@ -470,11 +494,19 @@ pub fn list_tokens(module: &Path, pin: Option<&PinSource>) -> Result<Vec<TokenLi
             (ObjectClass::PUBLIC_KEY, "public_key"),
             (ObjectClass::CERTIFICATE, "certificate"),
         ] {
-            for handle in session.find_objects(&[Attribute::Class(class)]).map_err(device)? {
+            for handle in session
+                .find_objects(&[Attribute::Class(class)])
+                .map_err(device)?
+            {
                 let attributes = session
                     .get_attributes(
                         handle,
-                        &[AttributeType::Label, AttributeType::Id, AttributeType::KeyType, AttributeType::Value],
+                        &[
+                            AttributeType::Label,
+                            AttributeType::Id,
+                            AttributeType::KeyType,
+                            AttributeType::Value,
+                        ],
                     )
                     .unwrap_or_default();
                 let mut object = TokenObject {

@@ -89,6 +89,20 @@ impl KeySource {
     }
 }
 
+impl KeySource {
+    /// A token key with the CLI's `--chain PEM` file as its certificates (used when the
+    /// token holds none for the key); other keys take `--chain` in [`KeySource::from_file`].
+    pub fn with_chain(self, chain: Option<&Path>) -> Result<Self> {
+        match (self, chain) {
+            (KeySource::Pkcs11(mut key), Some(chain)) => {
+                key.chain_pem = read_file(chain, "chain")?;
+                Ok(KeySource::Pkcs11(key))
+            }
+            (key, _) => Ok(key),
+        }
+    }
+}
+
 /// The JSON form of a key: `{"p12_path"|"p12_base64", "password"}`,
 /// `{"key_pem", "chain_pem", "password"}`, where `key_pem` and `chain_pem` are PEM text or a
 /// path to it, or a token's `{"pkcs11_module", "token_label", "token_serial", "key_label",
@@ -225,6 +239,24 @@ pub fn open_token(
 ) -> Result<Box<dyn Signer + Send + Sync>> {
     let signer = crate::crypto::Pkcs11Signer::open(key, pin)?;
     Ok(Box::new(if pss { signer.with_rsa_pss() } else { signer }))
+}
+
+/// The tokens of a PKCS#11 module with their keys and certificates (`kyso inspect
+/// --pkcs11-module`); with `pin_env`, each token is logged in to so that private keys show.
+pub fn list_tokens(
+    module: &Path,
+    pin_env: Option<&str>,
+) -> Result<Vec<crate::crypto::TokenListing>> {
+    #[cfg(feature = "pkcs11")]
+    {
+        let pin = pin_env.map(|var| PinSource::Env(var.to_owned()));
+        crate::crypto::list_tokens(module, pin.as_ref())
+    }
+    #[cfg(not(feature = "pkcs11"))]
+    {
+        let _ = (module, pin_env);
+        Err(crate::error::TokenError::NotBuilt.into())
+    }
 }
 
 /// Without the `pkcs11` feature a token key is an error that says so.

@@ -33,13 +33,13 @@ mod two_phase;
 mod value;
 mod verify;
 
-pub use key::{KeySource, open_signer, open_token};
+pub use key::{KeySource, list_tokens, open_signer, open_token};
 pub use sign::{
     AppearanceKind, ExtendSettings, Level, SignSettings, extend_pdf, sign_pdf, sign_xml,
 };
 pub use two_phase::{
-    DEFAULT_EXPIRES_IN, HashToSign, Prepared, PreparedDocument, finish, now, prepare,
-    signature_from_base64,
+    DEFAULT_EXPIRES_IN, HashToSign, Prepared, PreparedDocument, finish, finish_file, now, prepare,
+    prepare_file, signature_from, signature_from_base64,
 };
 pub use verify::{InspectSettings, VerifySettings};
 

@@ -97,16 +97,15 @@ impl Prepared {
     pub fn to_sign(&self) -> Result<HashToSign> {
         Ok(HashToSign {
             digest_hex: self.digest.clone(),
-            digest_base64: base64::engine::general_purpose::STANDARD
-                .encode(self.digest_bytes()?),
+            digest_base64: base64::engine::general_purpose::STANDARD.encode(self.digest_bytes()?),
             digest_algorithm: self.algorithm.digest,
             signature_algorithm: self.algorithm.name(),
         })
     }
 
     /// Reads a state file's JSON.
-    pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text)
+    pub fn from_json(text: impl AsRef<[u8]>) -> Result<Self> {
+        serde_json::from_slice(text.as_ref())
             .map_err(|e| StateError::Modified(format!("not a prepared state: {e}")).into())
     }
 
@@ -216,6 +215,34 @@ pub fn prepare(document: &[u8], settings: &SignSettings, now: OffsetDateTime) ->
     Ok(state)
 }
 
+/// `kyso prepare`: prepares the file `input`, writes the state to `state` and returns the
+/// hash to sign.
+pub fn prepare_file(
+    input: &std::path::Path,
+    state: &std::path::Path,
+    settings: &SignSettings,
+) -> Result<HashToSign> {
+    let document = super::value::read_file(input, "input")?;
+    let prepared = prepare(&document, settings, now())?;
+    std::fs::write(state, prepared.to_json()?)
+        .map_err(|e| invalid(format!("--state {}: {e}", state.display())))?;
+    prepared.to_sign()
+}
+
+/// `kyso finish`: finishes the file `input` with the state file `state` and `signature`,
+/// and writes `output` only when every check has passed.
+pub fn finish_file(
+    state: &std::path::Path,
+    signature: &[u8],
+    input: &std::path::Path,
+    output: &std::path::Path,
+) -> Result<()> {
+    let prepared = Prepared::from_json(super::value::read_file(state, "state")?)?;
+    let document = super::value::read_file(input, "input")?;
+    let signed = finish(&prepared, &document, signature, now())?;
+    std::fs::write(output, signed).map_err(|e| invalid(format!("{}: {e}", output.display())))
+}
+
 /// The signature lengths a key makes: RSA the modulus's length; ECDSA `r‖s` or DER.
 fn check_length(key: KeyKind, scheme: SignatureScheme, signature: &[u8]) -> Result<()> {
     let (fits, expected) = match (key, scheme) {
@@ -278,12 +305,35 @@ pub fn finish(
     }
 }
 
+impl std::fmt::Display for HashToSign {
+    /// `sha256 (sha256WithRSA): 9f86…`, one line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let digest = self.digest_algorithm.name();
+        writeln!(
+            f,
+            "{digest} ({}): {}",
+            self.signature_algorithm, self.digest_hex
+        )
+    }
+}
+
+/// The signature of `finish`: a file's bytes, or base64 text; exactly one of them.
+pub fn signature_from(file: Option<&std::path::Path>, base64: Option<&str>) -> Result<Vec<u8>> {
+    match (file, base64) {
+        (Some(file), None) => super::value::read_file(file, "signature"),
+        (None, Some(text)) => signature_from_base64(text),
+        _ => Err(invalid("give --signature FILE or --signature-b64 B64")),
+    }
+}
+
 /// A signature given as base64 (standard or URL-safe alphabet, as services send it).
 pub fn signature_from_base64(text: &str) -> Result<Vec<u8>> {
     let text = text.trim();
     base64::engine::general_purpose::STANDARD
         .decode(text)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+        .or_else(|_| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim_end_matches('='))
+        })
         .map_err(|e| invalid(format!("--signature-b64: {e}")))
 }
 
@@ -327,7 +377,10 @@ mod tests {
 
     fn sign(prepared: &Prepared, signer: &dyn crate::crypto::Signer) -> Vec<u8> {
         signer
-            .sign_digest(prepared.algorithm, &prepared.digest_bytes().expect("digest"))
+            .sign_digest(
+                prepared.algorithm,
+                &prepared.digest_bytes().expect("digest"),
+            )
             .expect("sign")
     }
 
@@ -335,7 +388,7 @@ mod tests {
     fn a_state_round_trips_through_json_and_finishes() {
         let t0 = at("2026-06-01T08:00:00Z");
         let prepared = prepare(&pdf(), &settings(serde_json::json!({})), t0).expect("prepare");
-        let read = Prepared::from_json(&prepared.to_json().expect("json")).expect("read");
+        let read = Prepared::from_json(prepared.to_json().expect("json")).expect("read");
         let signature = sign(&read, &leader());
         let signed = finish(&read, &pdf(), &signature, t0).expect("finish");
         assert!(signed.starts_with(&pdf()));
@@ -347,17 +400,23 @@ mod tests {
     #[test]
     fn expired_edited_and_mismatched_states_are_refused() {
         let t0 = at("2026-06-01T08:00:00Z");
-        let prepared = prepare(&pdf(), &settings(serde_json::json!({"expires_in": 60})), t0)
-            .expect("prepare");
+        let prepared =
+            prepare(&pdf(), &settings(serde_json::json!({"expires_in": 60})), t0).expect("prepare");
         let signature = sign(&prepared, &leader());
         let late = t0 + time::Duration::seconds(60);
         let err = finish(&prepared, &pdf(), &signature, late).expect_err("expired");
-        assert!(matches!(err, Error::State(StateError::Expired { .. })), "{err}");
+        assert!(
+            matches!(err, Error::State(StateError::Expired { .. })),
+            "{err}"
+        );
 
         let mut edited = prepared.clone();
         edited.expires_at = "2099-01-01T00:00:00Z".into();
         let err = finish(&edited, &pdf(), &signature, t0).expect_err("edited");
-        assert!(matches!(err, Error::State(StateError::Modified(_))), "{err}");
+        assert!(
+            matches!(err, Error::State(StateError::Modified(_))),
+            "{err}"
+        );
         // A rewritten checksum does not help: the digest no longer hashes the attributes.
         let mut forged = prepared.clone();
         forged.digest = hex::encode([7u8; 32]);
@@ -366,20 +425,33 @@ mod tests {
         }
         forged.checksum = forged.compute_checksum().expect("checksum");
         let err = finish(&forged, &pdf(), &signature, t0).expect_err("forged");
-        assert!(matches!(err, Error::State(StateError::Modified(_))), "{err}");
+        assert!(
+            matches!(err, Error::State(StateError::Modified(_))),
+            "{err}"
+        );
 
         let mut other = pdf();
         other.extend_from_slice(b"\n% changed\n");
         let err = finish(&prepared, &other, &signature, t0).expect_err("other document");
-        assert!(matches!(err, Error::State(StateError::OtherDocument)), "{err}");
+        assert!(
+            matches!(err, Error::State(StateError::OtherDocument)),
+            "{err}"
+        );
 
         let err = finish(&prepared, &pdf(), &signature[1..], t0).expect_err("short");
-        assert!(matches!(err, Error::State(StateError::SignatureLength { .. })), "{err}");
+        assert!(
+            matches!(err, Error::State(StateError::SignatureLength { .. })),
+            "{err}"
+        );
         let seal_key = std::fs::read(fixture("pki/seal.key.pem")).expect("key");
         let seal_cert = std::fs::read(fixture("pki/seal.pem")).expect("cert");
-        let seal = crate::crypto::KeyFileSigner::from_pem(&seal_key, None, &seal_cert).expect("seal");
+        let seal =
+            crate::crypto::KeyFileSigner::from_pem(&seal_key, None, &seal_cert).expect("seal");
         let err = finish(&prepared, &pdf(), &sign(&prepared, &seal), t0).expect_err("other key");
-        assert!(matches!(err, Error::State(StateError::SignatureMismatch)), "{err}");
+        assert!(
+            matches!(err, Error::State(StateError::SignatureMismatch)),
+            "{err}"
+        );
     }
 
     #[test]
@@ -407,7 +479,10 @@ mod tests {
 
     #[test]
     fn base64_signatures_in_either_alphabet() {
-        assert_eq!(signature_from_base64("+/8=").expect("std"), vec![0xfb, 0xff]);
+        assert_eq!(
+            signature_from_base64("+/8=").expect("std"),
+            vec![0xfb, 0xff]
+        );
         assert_eq!(signature_from_base64("-_8").expect("url"), vec![0xfb, 0xff]);
         assert!(signature_from_base64("%%").is_err());
     }
