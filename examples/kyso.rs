@@ -235,8 +235,9 @@ fn cli() -> Command {
         .after_help(EXAMPLES)
         .subcommands([
             command("demo", vec![]),
-            command("inspect", trust_flags())
-                .mut_arg("file", |f| f.required_unless_present("pkcs11-module")),
+            command("inspect", trust_flags()).mut_arg("file", |f| {
+                f.required(false).required_unless_present("pkcs11-module")
+            }),
             command("sign", vec![])
                 .subcommand_required(true)
                 .subcommands(sign),

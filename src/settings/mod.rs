@@ -11,6 +11,7 @@
 //! | [`VerifySettings`] | `verify` (and [`crate::batch`]) |
 //! | [`InspectSettings`] | `inspect` |
 //! | [`SignSettings`], [`KeySource`] | `sign pdf`, `sign xml`, prepare |
+//! | [`sign_many`] | many documents with one key opened once (one token login), in parallel |
 //! | [`prepare`], [`finish`], [`Prepared`] | `prepare`/`finish`: signing with a key held elsewhere |
 //! | [`ExtendSettings`] | `extend pdf` |
 //!
@@ -28,12 +29,14 @@
 //! ```
 
 mod key;
+mod many;
 mod sign;
 mod two_phase;
 mod value;
 mod verify;
 
 pub use key::{KeySource, list_tokens, open_signer, open_token};
+pub use many::{sign_many, sign_many_with};
 pub use sign::{
     AppearanceKind, ExtendSettings, Level, SignSettings, extend_pdf, sign_pdf, sign_xml,
 };
