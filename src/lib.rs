@@ -19,6 +19,7 @@
 //! | [`inspect`] | certificate and PKCS#12 summaries |
 //! | [`settings`] | what a caller asks for (verify, sign, key source): the one model of the CLI, the C ABI and Python; signing to a level |
 //! | [`batch`] | verifying many files: workers, progress, results in input order |
+//! | [`remote`] | remote signing services (VNPT SmartCA, Viettel MySign/CSC, VGCA): submit a hash, await the signature |
 //! | [`demo`] | the end-to-end tour `kyso demo` prints |
 //! | `ffi` | the C ABI (feature `ffi`) |
 //!
@@ -68,6 +69,7 @@ pub mod ffi;
 pub mod inspect;
 pub mod pdf;
 pub mod pki;
+pub mod remote;
 pub mod xml;
 
 pub use crypto::{DigestAlgorithm, Hasher};
