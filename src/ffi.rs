@@ -797,6 +797,70 @@ mod tests {
     }
 
     #[test]
+    fn a_token_key_in_the_options_reaches_the_token_code() {
+        let doc = read("docs/simple.pdf");
+        let options = CString::new(
+            r#"{"key": {"pkcs11_module": "/no/such/libvendor-pkcs11.so", "token_label": "VNPT-CA",
+                "key_label": "leader", "pin_env": "KYSO_TOKEN_PIN"}}"#,
+        )
+        .expect("options");
+        let (mut out, mut out_len) = (std::ptr::null_mut(), 0usize);
+        // SAFETY: valid document, NUL-terminated options, writable out-pointers.
+        let status = unsafe {
+            kyso_sign_pdf(
+                doc.as_ptr(),
+                doc.len(),
+                options.as_ptr(),
+                &mut out,
+                &mut out_len,
+            )
+        };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(out.is_null());
+        let message = last_error();
+        let expected = if cfg!(feature = "pkcs11") {
+            "PKCS#11: module /no/such/libvendor-pkcs11.so: no such file"
+        } else {
+            "no PKCS#11 support"
+        };
+        assert!(message.contains(expected), "{message}");
+    }
+
+    #[test]
+    fn an_expired_prepared_state_is_refused() {
+        let doc = read("docs/simple.pdf");
+        let chain = text("pki/leader.pem") + &text("pki/gov-ca.pem");
+        let options = serde_json::json!({"cert": chain, "expires_in": 0}).to_string();
+        let options = CString::new(options).expect("options");
+        let mut prepared: *mut c_char = std::ptr::null_mut();
+        // SAFETY: valid document, NUL-terminated options, writable out-pointer.
+        let status =
+            unsafe { kyso_prepare(doc.as_ptr(), doc.len(), options.as_ptr(), &mut prepared) };
+        assert_eq!(status, 0, "{}", last_error());
+        // SAFETY: kyso returned a NUL-terminated string, freed once below.
+        let json = unsafe { CStr::from_ptr(prepared) }.to_owned();
+        // SAFETY: returned by kyso_prepare, not freed before.
+        unsafe { kyso_free(prepared.cast()) };
+        let (mut out, mut out_len) = (std::ptr::null_mut(), 0usize);
+        let signature = [0u8; 256];
+        // SAFETY: valid pointers and lengths throughout.
+        let status = unsafe {
+            kyso_finish(
+                json.as_ptr(),
+                doc.as_ptr(),
+                doc.len(),
+                signature.as_ptr(),
+                signature.len(),
+                &mut out,
+                &mut out_len,
+            )
+        };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(out.is_null());
+        assert!(last_error().contains("expired"), "{}", last_error());
+    }
+
+    #[test]
     fn lengths_no_buffer_can_have_are_refused() {
         let mut report: *mut c_char = std::ptr::null_mut();
         let byte = 0u8;
