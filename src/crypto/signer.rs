@@ -258,6 +258,7 @@ fn order_chain(key: &PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Vec<Vec<u
 /// `leaf`, then its issuers found among `others` (duplicates of it dropped), then the rest
 /// of `others`: the chain of a key whose certificate is known but whose private half is not
 /// in memory (a token).
+#[cfg(feature = "pkcs11")]
 pub(crate) fn chain_from_leaf(leaf: Vec<u8>, others: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
     let current = names(&leaf)?;
     let mut seen = std::collections::HashSet::new();
@@ -271,6 +272,7 @@ pub(crate) fn chain_from_leaf(leaf: Vec<u8>, others: Vec<Vec<u8>>) -> Result<Vec
 }
 
 /// The public key of a chain's first certificate.
+#[cfg(feature = "pkcs11")]
 pub(crate) fn public_key_of(chain: &[Vec<u8>]) -> Result<super::PublicKey> {
     let leaf = chain
         .first()
@@ -279,6 +281,7 @@ pub(crate) fn public_key_of(chain: &[Vec<u8>]) -> Result<super::PublicKey> {
 }
 
 /// A certificate's subject as RFC 4514-like text, for listings.
+#[cfg(feature = "pkcs11")]
 pub(crate) fn subject_text(der: &[u8]) -> Option<String> {
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     Some(cert.tbs_certificate().subject().to_string())
