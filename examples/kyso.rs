@@ -6,15 +6,14 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{ExitCode, exit};
 
 use clap::builder::{PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use clap_complete::Shell;
-use kyso::batch::{BatchItem, BatchObserver};
-use kyso::render::{Lang, certificate_line, error_text, render_builtin, render_inspect};
+use kyso::render::{render_builtin, render_inspect};
 use kyso::settings::{self, KeySource, SignSettings, VerifySettings};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 type S = &'static str;
 
@@ -131,6 +130,25 @@ fn xml_flags() -> Vec<Arg> {
     }
 }
 
+/// A key on a PKCS#11 token: these flags are the key's JSON form (`pkcs11_module`, …).
+fn token_flags() -> Vec<Arg> {
+    flags! {
+        text "pkcs11-module" "LIB" "PKCS#11 module of a token (the vendor's .so or .dll)";
+        text "token-label" "LABEL" "Token label (default: the only token)";
+        text "token-serial" "SERIAL" "Token serial number";
+        text "key-label" "LABEL" "Label of the key on the token";
+        text "key-id" "HEX" "CKA_ID of the key on the token";
+        text "pin-env" "VAR" "Environment variable holding the token's PIN";
+    }
+}
+
+fn prepare_flags() -> Vec<Arg> {
+    flags! {
+        text "cert" "PEM" "The signer's certificate, then its issuers";
+        number "expires-in" "" "Seconds the state may be finished in (default 1800)";
+    }
+}
+
 fn extend_flags() -> Vec<Arg> {
     let level = flags! { choice "level" "B-B|B-T|B-LT|B-LTA" "" "Target level"; };
     [level, ltv_flags()].concat()
@@ -146,6 +164,8 @@ fn own_flags(command: &str) -> Vec<Arg> {
             path "file" "" "The file to inspect";
             text "password-env" "VAR" "Environment variable holding the PKCS#12 password";
             switch "json" "Print JSON";
+            path "pkcs11-module" "LIB" "List the tokens, keys and certificates of a PKCS#11 module";
+            text "pin-env" "VAR" "Log in to list private keys too: the PIN's environment variable";
         },
         "verify" => vec![files, json],
         "list" | "trust" => vec![switch("json", "Print JSON")],
@@ -158,13 +178,24 @@ fn own_flags(command: &str) -> Vec<Arg> {
             path "chain" "PEM" "PEM certificates (signer first) for a PEM key";
             text "password-env" "VAR" "Environment variable holding the password";
         },
+        "prepare-pdf" | "prepare-xml" => flags! {
+            path "input" "" "The document to prepare";
+            path "state" "FILE" "Where to write the state that finish reads";
+            switch "json" "Print the hash to sign as JSON";
+        },
+        "finish" => flags! {
+            path "state" "FILE" "The state that prepare wrote";
+            path "signature" "FILE" "The raw signature over the hash";
+            text "signature-b64" "B64" "The raw signature, base64";
+            path "input" "" "The document that was prepared";
+            path "output" "" "Where to write the signed document";
+        },
         _ => vec![],
     }
 }
 
-/// A command with its one-line help.
-fn titled(name: S) -> Command {
-    let about = match name {
+fn about(command: &str) -> S {
+    match command {
         "demo" => "Sign and verify the bundled fixtures end to end",
         "inspect" => "Summarise a certificate, PEM bundle or PKCS#12 file",
         "sign" => "Sign a document",
@@ -172,40 +203,55 @@ fn titled(name: S) -> Command {
         "xml" => "Sign an XML document (XMLDSig, XAdES, Vietnamese e-invoice)",
         "extend" => "Raise a signed document to a long-term level",
         "extend-pdf" => "Add validation material (B-LT) and a document time-stamp (B-LTA)",
+        "prepare" | "prepare-pdf" | "prepare-xml" => "Lay out a signature; print the hash to sign",
+        "finish" => "Embed a signature made elsewhere over the prepared hash",
         "completions" => "Print a shell completion script (bash, zsh, fish, elvish, powershell)",
         "trust" | "list" => "The built-in national roots, legacy roots and issuing CAs",
         _ => "Verify signed PDF or XML documents (files or directories)",
-    };
-    Command::new(name).about(about)
+    }
 }
 
 fn cli() -> Command {
-    let commands = "demo inspect sign extend completions trust verify".split(' ');
+    let commands = "demo inspect sign extend prepare finish completions trust verify";
+    let command = |name| Command::new(name).about(about(name)).defer(body);
     Command::new("kyso")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Sign and verify PDF and XML documents (ký số)")
         .subcommand_required(true)
         .after_help(EXAMPLES)
-        .subcommands(commands.map(|name| titled(name).defer(body)))
+        .subcommands(commands.split(' ').map(command))
 }
 
 /// A command's flags and subcommands, built by clap only for the command that runs: a
-/// one-file verify does not pay for every flag table. (`sign` without a key source is
-/// refused when it runs.)
+/// one-file verify does not pay for every flag table.
 fn body(c: Command) -> Command {
-    let leaf = |name, flags: Vec<Arg>| titled(name).args([own_flags(name), flags].concat());
-    let sign = |name, flags| leaf(name, [sign_flags(), flags].concat());
+    // `extend-pdf` is `extend`'s `pdf`: the part after the dash is the command's name.
+    let leaf = |name: S, flags: Vec<Arg>| {
+        let (short, flags) = (name.rsplit('-').next(), [own_flags(name), flags].concat());
+        let command = Command::new(short.unwrap_or(name));
+        command.about(about(name)).args(flags)
+    };
+    let unless_token = |arg: Arg| arg.required(false).required_unless_present("pkcs11-module");
+    let sign = |name, flags| leaf(name, [sign_flags(), flags, token_flags()].concat());
+    let sign = |name, flags| sign(name, flags).mut_arg("key", unless_token);
+    let prepare = |name, flags| leaf(name, [sign_flags(), flags, prepare_flags()].concat());
+    let prepare = |name, flags| prepare(name, flags).mut_arg("state", |s| s.required(true));
     let name = c.get_name().to_owned();
     let c = c.args(own_flags(&name));
     match name.as_str() {
+        "inspect" => c.args(trust_flags()).mut_arg("file", unless_token),
         "sign" => c.subcommands([sign("pdf", pdf_flags()), sign("xml", xml_flags())]),
-        "extend" => c.subcommand(leaf("extend-pdf", extend_flags()).name("pdf")),
+        "extend" => c.subcommand(leaf("extend-pdf", extend_flags())),
+        "prepare" => c.subcommands([
+            prepare("prepare-pdf", pdf_flags()),
+            prepare("prepare-xml", xml_flags()),
+        ]),
+        "finish" => c.mut_arg("state", |s| s.required(true)),
         "trust" => c.subcommand(leaf("list", vec![])),
-        "inspect" => c.args(trust_flags()),
         "verify" => c.args(verify_flags()),
         _ => c,
     }
-    .subcommand_required(matches!(name.as_str(), "sign" | "extend"))
+    .subcommand_required(matches!(name.as_str(), "sign" | "extend" | "prepare"))
 }
 
 const EXAMPLES: &str =
@@ -267,10 +313,8 @@ fn show(m: &ArgMatches, v: &impl serde::Serialize, text: String, code: i32) -> R
 
 /// A path argument that clap has made sure is there.
 fn path_of<'a>(m: &'a ArgMatches, id: &str) -> Result<&'a Path, Usage> {
-    let path = m
-        .get_one::<PathBuf>(id)
-        .ok_or_else(|| Usage(format!("{id} missing")))?;
-    Ok(path.as_path())
+    let path = m.get_one::<PathBuf>(id).map(PathBuf::as_path);
+    path.ok_or_else(|| Usage(format!("{id} missing")))
 }
 
 /// The password named by `--password-env`; an unset variable is an error, not "no password".
@@ -304,11 +348,16 @@ fn run(matches: &ArgMatches) -> Result<i32, Usage> {
         None => (name.to_string(), m),
     };
     match name.as_str() {
-        "demo" => demo(),
+        "demo" => Ok(kyso::demo::run_bundled(&mut std::io::stdout())?),
         "completions" => {
             let shell = *m.get_one::<Shell>("shell").ok_or(Usage("shell?".into()))?;
             clap_complete::generate(shell, &mut cli(), "kyso", &mut std::io::stdout());
             Ok(0)
+        }
+        "inspect" if m.contains_id("pkcs11-module") => {
+            let pin_env = m.get_one::<Value>("pin-env").and_then(Value::as_str);
+            let tokens = settings::list_tokens(path_of(m, "pkcs11-module")?, pin_env)?;
+            show(m, &tokens, kyso::render::render_tokens(&tokens), 0)
         }
         "inspect" => {
             let mut settings: settings::InspectSettings = settings_of(m, &trust_flags())?;
@@ -325,11 +374,20 @@ fn run(matches: &ArgMatches) -> Result<i32, Usage> {
         }
         "sign pdf" => sign(m, pdf_flags(), settings::sign_pdf),
         "sign xml" => sign(m, xml_flags(), settings::sign_xml),
+        "prepare pdf" => prepare(m, pdf_flags()),
+        "prepare xml" => prepare(m, xml_flags()),
+        "finish" => {
+            let file = m.get_one::<PathBuf>("signature").map(PathBuf::as_path);
+            let b64 = m.get_one::<Value>("signature-b64").and_then(Value::as_str);
+            let signature = settings::signature_from(file, b64)?;
+            let (state, input) = (path_of(m, "state")?, path_of(m, "input")?);
+            let finished = settings::finish_file(state, &signature, input, path_of(m, "output")?);
+            finished.map(|()| 0).map_err(at(input))
+        }
         "extend pdf" => {
             let settings: settings::ExtendSettings = settings_of(m, &extend_flags())?;
-            let options = settings.extend_options()?;
             let input = path_of(m, "input")?;
-            let extended = kyso::pdf::extend_pdf(&read(input)?, &options).map_err(at(input))?;
+            let extended = settings::extend_pdf(&read(input)?, &settings).map_err(at(input))?;
             write(path_of(m, "output")?, &extended)
         }
         _ => {
@@ -339,22 +397,30 @@ fn run(matches: &ArgMatches) -> Result<i32, Usage> {
             let paths = kyso::batch::collect_files(&files.collect::<Vec<_>>())?;
             // A bar only for people watching a terminal, never in pipes or logs.
             let bar = (paths.len() > 1 && std::io::stderr().is_terminal())
-                .then(|| indicatif::ProgressBar::new(paths.len() as u64));
-            let (json, lang) = (m.get_flag("json"), settings.lang);
-            let mut printer = Printer { json, lang, bar };
+                .then(|| Bar(indicatif::ProgressBar::new(paths.len() as u64)));
+            let progress = bar.as_ref().map(|b| b as &dyn kyso::batch::Progress);
+            let (json, lang, on_closed) = (m.get_flag("json"), settings.lang, || exit(0));
+            let mut printer = kyso::batch::Printer {
+                json,
+                lang,
+                progress,
+                on_closed,
+            };
             let items = kyso::batch::verify_many(&paths, &options, settings.jobs, &mut printer);
-            if let Some(bar) = &printer.bar {
-                bar.finish_and_clear();
-            }
+            bar.inspect(|b| b.0.finish_and_clear());
             Ok(kyso::batch::exit_code(&items))
         }
     }
 }
 
-/// `sign pdf` and `sign xml`: the key from `--key`, `--chain` and `--password-env`.
+/// `sign pdf` and `sign xml`: the key from `--key`, `--chain` and `--password-env`, or a
+/// token's flags (the PIN only ever from the variable `--pin-env` names).
 fn sign(m: &ArgMatches, flags: Vec<Arg>, sign: Sign) -> Result<i32, Usage> {
     let chain = m.get_one::<PathBuf>("chain").map(PathBuf::as_path);
-    let key = KeySource::from_file(path_of(m, "key")?, env_password(m)?, chain)?;
+    let key = match m.contains_id("pkcs11-module") {
+        true => settings_of::<KeySource>(m, &token_flags())?.with_chain(chain)?,
+        false => KeySource::from_file(path_of(m, "key")?, env_password(m)?, chain)?,
+    };
     let mut settings: SignSettings = settings_of(m, &[sign_flags(), flags].concat())?;
     settings.key = Some(key);
     let input = path_of(m, "input")?;
@@ -362,89 +428,23 @@ fn sign(m: &ArgMatches, flags: Vec<Arg>, sign: Sign) -> Result<i32, Usage> {
     write(path_of(m, "output")?, &signed)
 }
 
-/// Prints each report as the batch hands it over, under a progress bar on a terminal.
-struct Printer {
-    json: bool,
-    lang: Lang,
-    bar: Option<indicatif::ProgressBar>,
+/// `prepare pdf|xml`: the state to `--state`, the hash to sign to stdout.
+fn prepare(m: &ArgMatches, flags: Vec<Arg>) -> Result<i32, Usage> {
+    let settings: SignSettings = settings_of(m, &[sign_flags(), flags, prepare_flags()].concat())?;
+    let input = path_of(m, "input")?;
+    let hash = settings::prepare_file(input, path_of(m, "state")?, &settings).map_err(at(input))?;
+    show(m, &hash, hash.to_string(), 0)
 }
 
-impl BatchObserver for Printer {
-    fn progress(&mut self, done: usize, _total: usize) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(done as u64);
-        }
+/// The progress bar, shown only to people watching a terminal.
+impl kyso::batch::Progress for Bar {
+    fn set(&self, done: usize) {
+        self.0.set_position(done as u64);
     }
 
-    fn result(&mut self, _index: usize, item: &BatchItem) {
-        let text = match &item.outcome {
-            Ok(report) if self.json => serde_json::to_string(report).unwrap_or_default(),
-            Ok(report) => kyso::render::render_text(report, self.lang),
-            Err(e) => {
-                let message = error_text(e, self.lang);
-                return eprintln!("kyso: {}: {message}", item.path.display());
-            }
-        };
-        match &self.bar {
-            Some(bar) => bar.suspend(|| emit(text.trim_end())),
-            None => emit(text.trim_end()),
-        }
+    fn suspend(&self, print: &mut dyn FnMut()) {
+        self.0.suspend(print);
     }
 }
 
-/// Writes to stdout; a closed pipe (`kyso verify … | head`) ends the output without a panic.
-fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
-        std::process::exit(0);
-    }
-}
-
-/// Inspect the fixture keys, sign as leader then seal, verify, tamper; settings as C's JSON.
-fn demo() -> Result<i32, Usage> {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let file = |rel: &str| fixtures.join(rel).display().to_string();
-    // A fixed time inside every fixture's validity window.
-    let (at, pki) = ("2026-01-01T00:00:00Z", file("pki"));
-    println!("kyso demo — fixtures in {pki}, validated at {at}\n");
-    let mut worst = 0;
-    for name in ["leader", "seal", "business", "ecdsa", "two-uid"] {
-        let json = json!({"password": "kyso-test", "trust": [file("pki/root.pem")], "at": at});
-        let settings: settings::InspectSettings = serde_json::from_value(json)?;
-        let data = read(&fixtures.join(format!("pki/{name}.p12")))?;
-        let report = kyso::inspect::inspect(&data, &settings.inspect_options()?)?;
-        worst = worst.max(report.exit_code());
-        println!("{name:<9} {}", certificate_line(&report));
-    }
-    // Decree 30: the leader's blue signature image, then the organization's red seal over it.
-    let document = read(&fixtures.join("docs/vietnamese.pdf"))?;
-    let mut signed = document.clone();
-    for (name, reason, image) in [
-        ("leader", "Phê duyệt", "leader-signature"),
-        ("seal", "Đóng dấu", "seal"),
-    ] {
-        let settings: SignSettings = serde_json::from_value(json!({
-            "key": {"p12_path": file(&format!("pki/{name}.p12")), "password": "kyso-test"},
-            "signing_time": at, "reason": reason, "appearance": name,
-            "image": file(&format!("images/{image}.png")), "rect": [320, 480, 180, 90],
-        }))?;
-        signed = settings::sign_pdf(&signed, &settings, None)?;
-    }
-    let kept = format!("original bytes kept: {}", signed.starts_with(&document));
-    println!("\nsigned docs/vietnamese.pdf as leader, then seal; {kept}");
-    let json = json!({"trust": [file("pki/root.pem")], "crl": [file("pki/gov-ca.crl")], "at": at});
-    let options = serde_json::from_value::<VerifySettings>(json)?.verify_options()?;
-    let report = kyso::verify(&signed, &options)?;
-    print!("{}", kyso::render::render_text(&report, Lang::En));
-    worst = worst.max(report.exit_code());
-    // Tampering with one signed byte is caught.
-    if let Some(b) = signed.get_mut(document.len() / 2) {
-        *b ^= 0x20;
-    }
-    let report = kyso::verify(&signed, &options)?;
-    let caught = report.indication != kyso::Indication::TotalPassed;
-    let text = kyso::render::indication_text(report.indication, Lang::En);
-    println!("after flipping one byte: {text}");
-    Ok(if caught { worst } else { 1 })
-}
+struct Bar(indicatif::ProgressBar);

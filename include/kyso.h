@@ -126,8 +126,10 @@ int kyso_extend_pdf(const uint8_t *doc, size_t doc_len, const char *options_json
 
 /*
  Prepares a signature for a key held elsewhere: `prepared_json` receives
- `{"format": "pdf", "digest": hex, "algorithm": …, "state": …}`; sign `digest` and call
- `kyso_finish`. Options give `cert` (or a key, whose certificates are used).
+ `kyso::settings::Prepared` — `{"format": "pdf"|"xml", "digest": hex, "algorithm": …,
+ "state": …, "expires_at", "checksum", …}`; sign `digest` and call `kyso_finish` with the
+ whole object. Options give `cert` (or a key, whose certificates are used) and
+ `expires_in` (seconds).
 
  # Safety
  As for `kyso_verify`.
@@ -136,7 +138,9 @@ int kyso_prepare(const uint8_t *doc, size_t doc_len, const char *options_json, c
 
 /*
  Finishes a prepared signature with a raw signature value over the prepared digest
- (PKCS#1 for RSA; DER or r‖s for ECDSA).
+ (PKCS#1 for RSA; DER or r‖s for ECDSA). An expired, edited or mismatched state, another
+ document, or a signature that does not verify with the certificate returns 4 and writes
+ nothing.
 
  # Safety
  `prepared_json` must be a NUL-terminated string; `doc` must point to `doc_len` readable

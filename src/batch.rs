@@ -67,6 +67,61 @@ pub trait BatchObserver {
 /// Observes nothing.
 impl BatchObserver for () {}
 
+/// A progress display a front end shows while a batch prints (a terminal's progress bar).
+pub trait Progress {
+    /// `done` files are finished.
+    fn set(&self, done: usize);
+    /// Runs `print` with the display out of the way, so lines and bar do not mix.
+    fn suspend(&self, print: &mut dyn FnMut());
+}
+
+/// Prints each result as the batch hands it over: reports on stdout (one JSON line each,
+/// or the text in `lang`), errors on stderr, under an optional [`Progress`] display.
+pub struct Printer<'a> {
+    /// JSON lines instead of text.
+    pub json: bool,
+    /// Language of the text and of error messages.
+    pub lang: crate::render::Lang,
+    /// A progress display, if any.
+    pub progress: Option<&'a dyn Progress>,
+    /// Called when stdout is closed (`kyso verify … | head`): a CLI exits quietly.
+    pub on_closed: fn(),
+}
+
+impl BatchObserver for Printer<'_> {
+    fn progress(&mut self, done: usize, _total: usize) {
+        if let Some(progress) = self.progress {
+            progress.set(done);
+        }
+    }
+
+    fn result(&mut self, _index: usize, item: &BatchItem) {
+        let text = match &item.outcome {
+            Ok(report) if self.json => serde_json::to_string(report).unwrap_or_default(),
+            Ok(report) => crate::render::render_text(report, self.lang),
+            Err(e) => {
+                let message = crate::render::error_text(e, self.lang);
+                return eprintln!("kyso: {}: {message}", item.path.display());
+            }
+        };
+        let on_closed = self.on_closed;
+        let mut emit = || {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{}", text.trim_end())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                on_closed();
+            }
+        };
+        match self.progress {
+            Some(progress) => progress.suspend(&mut emit),
+            None => emit(),
+        }
+    }
+}
+
 /// The files named: files as given, and under each directory its PDF and XML files
 /// (recursively, by extension, sorted by path). A directory that cannot be read is an error.
 pub fn collect_files(inputs: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>> {

@@ -14,12 +14,9 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use serde::Deserialize;
-
 use crate::batch::{BatchItem, BatchObserver};
 use crate::crypto::Signer;
 use crate::error::{Error, Format};
-use crate::pdf::PreparedPdf;
 use crate::render::Lang;
 use crate::settings::{self, ExtendSettings, InspectSettings, SignSettings, VerifySettings};
 use crate::validation::VerifyOptions;
@@ -536,8 +533,10 @@ pub unsafe extern "C" fn kyso_extend_pdf(
 }
 
 /// Prepares a signature for a key held elsewhere: `prepared_json` receives
-/// `{"format": "pdf", "digest": hex, "algorithm": …, "state": …}`; sign `digest` and call
-/// `kyso_finish`. Options give `cert` (or a key, whose certificates are used).
+/// `kyso::settings::Prepared` — `{"format": "pdf"|"xml", "digest": hex, "algorithm": …,
+/// "state": …, "expires_at", "checksum", …}`; sign `digest` and call `kyso_finish` with the
+/// whole object. Options give `cert` (or a key, whose certificates are used) and
+/// `expires_in` (seconds).
 ///
 /// # Safety
 /// As for `kyso_verify`.
@@ -555,46 +554,17 @@ pub unsafe extern "C" fn kyso_prepare(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let settings: SignSettings = unsafe { options(options_json) }?;
-        let (chain, algorithm) = settings.signer_certificates()?;
-        let json = match crate::detect_format(doc) {
-            Some(crate::Detected::Pdf) => {
-                let p = crate::pdf::prepare_pdf(doc, &chain, algorithm, &settings.pdf_options()?)?;
-                prepared("pdf", &p.digest, p.algorithm, &p)?
-            }
-            Some(crate::Detected::Xml) => {
-                let mut xml = settings.xml_options()?;
-                xml.scheme = Some(algorithm.scheme);
-                let p = crate::xml::prepare_xml(doc, &chain, &xml)?;
-                prepared("xml", &p.digest, p.algorithm, &p)?
-            }
-            None => {
-                return Err(Error::Unsupported(
-                    "the document is neither PDF nor XML".into(),
-                ));
-            }
-        };
+        let prepared = settings::prepare(doc, &settings, settings::now())?;
+        let json = prepared.to_json()?;
         out.set(&json)?;
         Ok(0)
     })
 }
 
-/// The prepared state as `{"format", "digest" (hex), "algorithm", "state"}`.
-fn prepared(
-    format: &str,
-    digest: &[u8],
-    algorithm: crate::crypto::SignatureAlgorithm,
-    state: &impl serde::Serialize,
-) -> Result<String, Error> {
-    to_json(&serde_json::json!({
-        "format": format,
-        "digest": hex::encode(digest),
-        "algorithm": algorithm,
-        "state": state,
-    }))
-}
-
 /// Finishes a prepared signature with a raw signature value over the prepared digest
-/// (PKCS#1 for RSA; DER or r‖s for ECDSA).
+/// (PKCS#1 for RSA; DER or r‖s for ECDSA). An expired, edited or mismatched state, another
+/// document, or a signature that does not verify with the certificate returns 4 and writes
+/// nothing.
 ///
 /// # Safety
 /// `prepared_json` must be a NUL-terminated string; `doc` must point to `doc_len` readable
@@ -619,25 +589,8 @@ pub unsafe extern "C" fn kyso_finish(
         let doc = unsafe { input(doc, doc_len, "doc") }?;
         // SAFETY: as above.
         let signature = unsafe { input(signature, signature_len, "signature") }?;
-        #[derive(Deserialize)]
-        struct Envelope {
-            format: String,
-            state: serde_json::Value,
-        }
-        let json = |e: serde_json::Error| Error::malformed(Format::Json, e.to_string());
-        let env: Envelope = serde_json::from_str(prepared).map_err(json)?;
-        let signed = match env.format.as_str() {
-            "pdf" => {
-                let state: PreparedPdf = serde_json::from_value(env.state).map_err(json)?;
-                crate::pdf::finish_pdf(&state, doc, signature)?
-            }
-            "xml" => {
-                let state: crate::xml::PreparedXml =
-                    serde_json::from_value(env.state).map_err(json)?;
-                crate::xml::finish_xml(state, doc, signature)?
-            }
-            other => return Err(Error::Unsupported(format!("prepared format {other}"))),
-        };
+        let prepared = settings::Prepared::from_json(prepared)?;
+        let signed = settings::finish(&prepared, doc, signature, settings::now())?;
         out.set(&signed)?;
         Ok(0)
     })
@@ -841,6 +794,70 @@ mod tests {
             "{}",
             last_error()
         );
+    }
+
+    #[test]
+    fn a_token_key_in_the_options_reaches_the_token_code() {
+        let doc = read("docs/simple.pdf");
+        let options = CString::new(
+            r#"{"key": {"pkcs11_module": "/no/such/libvendor-pkcs11.so", "token_label": "VNPT-CA",
+                "key_label": "leader", "pin_env": "KYSO_TOKEN_PIN"}}"#,
+        )
+        .expect("options");
+        let (mut out, mut out_len) = (std::ptr::null_mut(), 0usize);
+        // SAFETY: valid document, NUL-terminated options, writable out-pointers.
+        let status = unsafe {
+            kyso_sign_pdf(
+                doc.as_ptr(),
+                doc.len(),
+                options.as_ptr(),
+                &mut out,
+                &mut out_len,
+            )
+        };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(out.is_null());
+        let message = last_error();
+        let expected = if cfg!(feature = "pkcs11") {
+            "PKCS#11: module /no/such/libvendor-pkcs11.so: no such file"
+        } else {
+            "no PKCS#11 support"
+        };
+        assert!(message.contains(expected), "{message}");
+    }
+
+    #[test]
+    fn an_expired_prepared_state_is_refused() {
+        let doc = read("docs/simple.pdf");
+        let chain = text("pki/leader.pem") + &text("pki/gov-ca.pem");
+        let options = serde_json::json!({"cert": chain, "expires_in": 0}).to_string();
+        let options = CString::new(options).expect("options");
+        let mut prepared: *mut c_char = std::ptr::null_mut();
+        // SAFETY: valid document, NUL-terminated options, writable out-pointer.
+        let status =
+            unsafe { kyso_prepare(doc.as_ptr(), doc.len(), options.as_ptr(), &mut prepared) };
+        assert_eq!(status, 0, "{}", last_error());
+        // SAFETY: kyso returned a NUL-terminated string, freed once below.
+        let json = unsafe { CStr::from_ptr(prepared) }.to_owned();
+        // SAFETY: returned by kyso_prepare, not freed before.
+        unsafe { kyso_free(prepared.cast()) };
+        let (mut out, mut out_len) = (std::ptr::null_mut(), 0usize);
+        let signature = [0u8; 256];
+        // SAFETY: valid pointers and lengths throughout.
+        let status = unsafe {
+            kyso_finish(
+                json.as_ptr(),
+                doc.as_ptr(),
+                doc.len(),
+                signature.as_ptr(),
+                signature.len(),
+                &mut out,
+                &mut out_len,
+            )
+        };
+        assert_eq!(status, STATUS_ERROR);
+        assert!(out.is_null());
+        assert!(last_error().contains("expired"), "{}", last_error());
     }
 
     #[test]

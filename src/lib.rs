@@ -20,6 +20,8 @@
 //! | [`inspect`] | certificate and PKCS#12 summaries |
 //! | [`settings`] | what a caller asks for (verify, sign, key source): the one model of the CLI, the C ABI and Python; signing to a level |
 //! | [`batch`] | verifying many files: workers, progress, results in input order |
+//! | [`remote`] | remote signing services (VNPT SmartCA, Viettel MySign/CSC, VGCA): submit a hash, await the signature |
+//! | [`demo`] | the end-to-end tour `kyso demo` prints |
 //! | `ffi` | the C ABI (feature `ffi`) |
 //!
 //! Data flows one way: format modules → `cms` → `pki` → `crypto`.
@@ -29,6 +31,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `ffi` | yes | the C ABI in `src/ffi.rs` (the only module with `unsafe`), `include/kyso.h` |
+//! | `pkcs11` | yes | keys on PKCS#11 tokens ([`crypto::Pkcs11Signer`]); the module is loaded at run time |
 //! | `https` | no | `https://` for OCSP, CRL and time-stamp URLs (rustls); plain HTTP otherwise, see [`pki::http`] |
 //!
 //! ## Example
@@ -49,6 +52,7 @@
 
 pub mod batch;
 mod dates;
+pub mod demo;
 mod error;
 mod online;
 pub mod policy;
@@ -67,10 +71,11 @@ pub mod ffi;
 pub mod inspect;
 pub mod pdf;
 pub mod pki;
+pub mod remote;
 pub mod xml;
 
 pub use crypto::{DigestAlgorithm, Hasher};
-pub use error::{Error, Format, Result};
+pub use error::{Error, Format, Result, StateError, TokenError};
 pub use policy::{
     AlgorithmRefusal, Limits, RevocationMode, SigningPolicy, ValidationPolicy, WeakAlgorithms,
 };

@@ -572,6 +572,35 @@ pub fn render_builtin(entries: &[BuiltinEntry]) -> String {
     out
 }
 
+/// The tokens of a PKCS#11 module, their keys and certificates, as `kyso inspect
+/// --pkcs11-module` prints them.
+pub fn render_tokens(tokens: &[crate::crypto::TokenListing]) -> String {
+    let mut out = String::new();
+    if tokens.is_empty() {
+        out.push_str("no token present\n");
+    }
+    for t in tokens {
+        let _ = writeln!(
+            out,
+            "token {:?} serial {:?} (slot {})",
+            t.label, t.serial, t.slot
+        );
+        let _ = writeln!(out, "    {} {}", t.manufacturer, t.model);
+        if !t.pin_flags.is_empty() {
+            let _ = writeln!(out, "    PIN: {}", t.pin_flags.join(", "));
+        }
+        for o in &t.objects {
+            let detail = o.key_type.as_deref().or(o.subject.as_deref()).unwrap_or("");
+            let _ = writeln!(
+                out,
+                "    {:<11} label {:?} id {} {detail}",
+                o.class, o.label, o.id
+            );
+        }
+    }
+    out
+}
+
 /// An error's message in `lang`. The cause is translated; the detail (a file name, a PEM
 /// block, a parser's words) stays as kyso's English, which is what support staff search for.
 pub fn error_text(error: &Error, lang: Lang) -> String {
@@ -595,6 +624,8 @@ pub fn error_text(error: &Error, lang: Lang) -> String {
             format!("không thể tạo {algorithm} bằng khóa ({key})")
         }
         Error::Network(d) => format!("lỗi mạng: {d}"),
+        Error::Token(e) => format!("thiết bị ký (PKCS#11): {e}"),
+        Error::State(e) => format!("không thể hoàn tất chữ ký: {e}"),
     }
 }
 

@@ -251,7 +251,47 @@ fn order_chain(key: &PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Vec<Vec<u
         .iter()
         .position(|(n, _)| n.spki == spki)
         .ok_or_else(|| Error::InvalidOption("no certificate matches the private key".into()))?;
-    let (mut current, leaf) = rest.remove(leaf_at);
+    let (current, leaf) = rest.remove(leaf_at);
+    Ok(issuers_after(current, leaf, rest))
+}
+
+/// `leaf`, then its issuers found among `others` (duplicates of it dropped), then the rest
+/// of `others`: the chain of a key whose certificate is known but whose private half is not
+/// in memory (a token).
+#[cfg(feature = "pkcs11")]
+pub(crate) fn chain_from_leaf(leaf: Vec<u8>, others: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>> {
+    let current = names(&leaf)?;
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(leaf.clone());
+    let rest = others
+        .into_iter()
+        .filter(|der| seen.insert(der.clone()))
+        .map(|der| Ok((names(&der)?, der)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(issuers_after(current, leaf, rest))
+}
+
+/// The public key of a chain's first certificate.
+#[cfg(feature = "pkcs11")]
+pub(crate) fn public_key_of(chain: &[Vec<u8>]) -> Result<super::PublicKey> {
+    let leaf = chain
+        .first()
+        .ok_or_else(|| Error::InvalidOption("no signing certificate".into()))?;
+    super::PublicKey::from_spki_der(&names(leaf)?.spki)
+}
+
+/// A certificate's subject as RFC 4514-like text, for listings.
+#[cfg(feature = "pkcs11")]
+pub(crate) fn subject_text(der: &[u8]) -> Option<String> {
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    Some(cert.tbs_certificate().subject().to_string())
+}
+
+fn issuers_after(
+    mut current: Names,
+    leaf: Vec<u8>,
+    mut rest: Vec<(Names, Vec<u8>)>,
+) -> Vec<Vec<u8>> {
     let mut chain = vec![leaf];
     while current.subject != current.issuer {
         let Some(next_at) = rest.iter().position(|(n, _)| n.subject == current.issuer) else {
@@ -262,7 +302,7 @@ fn order_chain(key: &PrivateKey, certificates: Vec<Vec<u8>>) -> Result<Vec<Vec<u
         current = names;
     }
     chain.extend(rest.into_iter().map(|(_, der)| der));
-    Ok(chain)
+    chain
 }
 
 #[cfg(test)]

@@ -49,12 +49,26 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// POSTs `body` and returns the response body of a 200 answer.
 pub fn post(url: &str, content_type: &str, body: &[u8], limits: HttpLimits) -> Result<Vec<u8>> {
-    fetch(url, Some((content_type, body)), limits)
+    fetch(url, Some((content_type, body)), &[], limits)
+}
+
+/// POSTs `body` with further request headers (a remote signing service's
+/// `Authorization: Bearer …`). The headers go only to the host of `url`: a redirect to
+/// another host is followed without them, so a credential never reaches a server it was not
+/// meant for.
+pub fn post_with_headers(
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    limits: HttpLimits,
+) -> Result<Vec<u8>> {
+    fetch(url, Some((content_type, body)), headers, limits)
 }
 
 /// GETs a URL and returns the body of a 200 answer.
 pub fn get(url: &str, limits: HttpLimits) -> Result<Vec<u8>> {
-    fetch(url, None, limits)
+    fetch(url, None, &[], limits)
 }
 
 fn net(e: impl std::fmt::Display) -> Error {
@@ -70,12 +84,21 @@ enum Hop {
 }
 
 /// One request with its redirects, all within one deadline; errors name the URL asked for.
-fn fetch(url: &str, body: Option<(&str, &[u8])>, limits: HttpLimits) -> Result<Vec<u8>> {
+fn fetch(
+    url: &str,
+    body: Option<(&str, &[u8])>,
+    headers: &[(&str, &str)],
+    limits: HttpLimits,
+) -> Result<Vec<u8>> {
     let deadline = Instant::now() + limits.timeout.saturating_mul(3);
     let mut current = url.to_owned();
+    let authority = |u: &str| u.parse::<Uri>().ok().and_then(|u| u.authority().cloned());
+    let origin = authority(url);
     let result = (|| {
         for _ in 0..=MAX_REDIRECTS {
-            match exchange(&current, body, limits, deadline)? {
+            let same_host = authority(&current) == origin;
+            let headers = if same_host { headers } else { &[] };
+            match exchange(&current, body, headers, limits, deadline)? {
                 Hop::Body(answer) => return Ok(answer),
                 Hop::Redirect(next) => current = next,
             }
@@ -116,6 +139,7 @@ fn check_scheme(url: &str) -> Result<Uri> {
 fn exchange(
     url: &str,
     body: Option<(&str, &[u8])>,
+    headers: &[(&str, &str)],
     limits: HttpLimits,
     deadline: Instant,
 ) -> Result<Hop> {
@@ -137,10 +161,13 @@ fn exchange(
         .build()
         .into();
     let response = match body {
-        Some((content_type, bytes)) => agent
-            .post(uri.clone())
-            .header("Content-Type", content_type)
-            .send(bytes),
+        Some((content_type, bytes)) => {
+            let mut request = agent.post(uri.clone()).header("Content-Type", content_type);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request.send(bytes)
+        }
         None => agent.get(uri.clone()).call(),
     }
     .map_err(|e| why(e, limits))?;

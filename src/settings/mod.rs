@@ -11,6 +11,8 @@
 //! | [`VerifySettings`] | `verify` (and [`crate::batch`]) |
 //! | [`InspectSettings`] | `inspect` |
 //! | [`SignSettings`], [`KeySource`] | `sign pdf`, `sign xml`, prepare |
+//! | [`sign_many`] | many documents with one key opened once (one token login), in parallel |
+//! | [`prepare`], [`finish`], [`Prepared`] | `prepare`/`finish`: signing with a key held elsewhere |
 //! | [`ExtendSettings`] | `extend pdf` |
 //!
 //! ```no_run
@@ -27,13 +29,20 @@
 //! ```
 
 mod key;
+mod many;
 mod sign;
+mod two_phase;
 mod value;
 mod verify;
 
-pub use key::{KeySource, open_signer};
+pub use key::{KeySource, list_tokens, open_signer, open_token};
+pub use many::{sign_many, sign_many_with};
 pub use sign::{
     AppearanceKind, ExtendSettings, Level, SignSettings, extend_pdf, sign_pdf, sign_xml,
+};
+pub use two_phase::{
+    DEFAULT_EXPIRES_IN, HashToSign, Prepared, PreparedDocument, finish, finish_file, now, prepare,
+    prepare_file, signature_from, signature_from_base64,
 };
 pub use verify::{InspectSettings, VerifySettings};
 

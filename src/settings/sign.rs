@@ -109,6 +109,9 @@ pub struct SignSettings {
     pub parent: Option<String>,
     /// `--include-chain` (XML): the whole chain in KeyInfo.
     pub include_chain: bool,
+    /// `--expires-in` (prepare): seconds the prepared state may be finished in; default
+    /// [`super::two_phase::DEFAULT_EXPIRES_IN`].
+    pub expires_in: Option<u64>,
 }
 
 /// Extension settings, named as the CLI's `extend pdf` options.

@@ -76,6 +76,26 @@ def test_errors_raise():
         kyso.verify(DOCS / "simple.pdf", no_such_option=1)
 
 
+def test_token_keys_reach_the_library():
+    # The PIN is named by a variable, never passed: the key's JSON has no field for it.
+    key = {"pkcs11_module": "/no/such/libvendor-pkcs11.so", "key_label": "leader", "pin_env": "KYSO_TOKEN_PIN"}
+    with pytest.raises(kyso.KysoError, match="PKCS#11"):
+        kyso.sign_pdf(DOCS / "simple.pdf", key=key)
+    with pytest.raises(kyso.KysoError, match="unknown field `pin`"):
+        kyso.sign_pdf(DOCS / "simple.pdf", key=dict(key, pin="1234"))
+
+
+def test_an_expired_or_edited_state_is_refused():
+    chain = (PKI / "business.pem").read_text() + (PKI / "chain-business.pem").read_text()
+    expired = kyso.prepare(DOCS / "simple.pdf", certificates_pem=chain, signing_time=AT, expires_in=0)
+    with pytest.raises(kyso.KysoError, match="expired"):
+        kyso.finish(expired, DOCS / "simple.pdf", b"\0" * 384)
+    prepared = kyso.prepare(DOCS / "simple.pdf", certificates_pem=chain, signing_time=AT)
+    prepared["expires_at"] = "2099-01-01T00:00:00Z"
+    with pytest.raises(kyso.KysoError, match="modified"):
+        kyso.finish(prepared, DOCS / "simple.pdf", b"\0" * 384)
+
+
 def test_sign_then_verify_einvoice():
     signed = kyso.sign_xml(DOCS / "einvoice.xml", key={"p12_path": str(PKI / "business.p12"), "password": "kyso-test"},
                            profile="einvoice", signing_time=AT)

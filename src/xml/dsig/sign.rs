@@ -156,6 +156,13 @@ struct State {
     c14n: String,
 }
 
+impl PreparedXml {
+    /// The signing certificate (DER) the signature value is checked against.
+    pub fn signer_certificate(&self) -> &[u8] {
+        &self.state.signer
+    }
+}
+
 /// One Reference to write.
 struct RefPlan {
     id: Option<String>,
