@@ -301,8 +301,43 @@ pub fn finish(
     }
     match &prepared.document {
         PreparedDocument::Pdf(p) => crate::pdf::finish_pdf(p, document, signature),
-        PreparedDocument::Xml(p) => crate::xml::finish_xml(p.clone(), document, signature),
+        PreparedDocument::Xml(p) => {
+            let signed = crate::xml::finish_xml(p.clone(), document, signature)?;
+            check_finished_xml(&signed, &p.signature_id)?;
+            Ok(signed)
+        }
     }
+}
+
+/// The SignedInfo text an XML state carries is what the signature covers, and the digest
+/// checked above is only the state's word for it: an edited state with a recomputed checksum
+/// would pass. So the finished document's own signature must verify (its references and its
+/// value; trust is the verifier's business later) before the bytes are handed back.
+fn check_finished_xml(signed: &[u8], signature_id: &str) -> Result<()> {
+    use crate::report::SubIndication;
+    let report = crate::verify(signed, &crate::validation::VerifyOptions::default())?;
+    let finished = report.signatures.iter().find(|s| s.id == signature_id);
+    let Some(finished) = finished else {
+        return Err(
+            StateError::Modified(format!("no signature {signature_id} in the result")).into(),
+        );
+    };
+    let broken = matches!(
+        finished.sub_indication,
+        Some(
+            SubIndication::HashFailure
+                | SubIndication::SigCryptoFailure
+                | SubIndication::FormatFailure
+        )
+    );
+    if broken {
+        return Err(StateError::Modified(format!(
+            "the finished signature does not verify: {}",
+            finished.errors.join("; ")
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 impl std::fmt::Display for HashToSign {
@@ -475,6 +510,27 @@ mod tests {
         let a = finish(&prepared, &xml, &der, t0).expect("der");
         let b = finish(&prepared, &xml, &raw, t0).expect("raw");
         assert_eq!(a, b);
+
+        // The finished document's own signature is checked before it is handed back: the
+        // same document with one signed character changed is refused.
+        let PreparedDocument::Xml(p) = &prepared.document else {
+            panic!("xml state");
+        };
+        check_finished_xml(&a, &p.signature_id).expect("the finished signature verifies");
+        let text = String::from_utf8(a).expect("utf-8");
+        let at = text.find("<DLHDon").expect("DLHDon");
+        let changed = text[at..].find("</").expect("an element end") + at - 1;
+        let mut tampered = text.into_bytes();
+        tampered[changed] = if tampered[changed] == b'1' {
+            b'2'
+        } else {
+            b'1'
+        };
+        let err = check_finished_xml(&tampered, &p.signature_id).expect_err("tampered");
+        assert!(
+            matches!(err, Error::State(StateError::Modified(ref why)) if why.contains("does not verify")),
+            "{err}"
+        );
     }
 
     #[test]
