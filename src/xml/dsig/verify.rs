@@ -97,17 +97,20 @@ pub fn verify_xml(
         ));
     }
     let limits = &options.policy.limits;
-    let doc = match XmlDocument::from_bytes(bytes, limits, &xml_options.id_attributes) {
+    // A UTF-16 document (as some .NET tools write) is decoded first; canonical XML is UTF-8
+    // either way, so digests do not depend on the encoding the file was stored in.
+    let parsed = match crate::xml::parse::decode_utf16(bytes, limits) {
+        Ok(Some(text)) => Some(text),
+        Ok(None) => None,
+        Err(e) => return Ok(unreadable(&e)),
+    };
+    let doc = match &parsed {
+        Some(text) => XmlDocument::parse_decoded_utf16(text, limits, &xml_options.id_attributes),
+        None => XmlDocument::from_bytes(bytes, limits, &xml_options.id_attributes),
+    };
+    let doc = match doc {
         Ok(doc) => doc,
-        Err(e) => {
-            let mut r = SignatureReport::new("document", "XML");
-            r.fail(
-                Indication::TotalFailed,
-                SubIndication::FormatFailure,
-                format!("the document cannot be read safely: {e}"),
-            );
-            return Ok(ValidationReport::new(DocumentFormat::Xml, vec![r]));
-        }
+        Err(e) => return Ok(unreadable(&e)),
     };
     let profile = match xml_options.profile {
         ProfileChoice::Auto => einvoice::detect(&doc),
@@ -193,9 +196,20 @@ impl Work {
 }
 
 /// Whether the bytes start (after a byte order mark and whitespace) with markup.
+/// The report on a document that cannot be read safely: failed, with the reason.
+fn unreadable(e: &Error) -> ValidationReport {
+    let mut r = SignatureReport::new("document", "XML");
+    r.fail(
+        Indication::TotalFailed,
+        SubIndication::FormatFailure,
+        format!("the document cannot be read safely: {e}"),
+    );
+    ValidationReport::new(DocumentFormat::Xml, vec![r])
+}
+
 fn looks_like_xml(bytes: &[u8]) -> bool {
-    if bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE]) {
-        return true; // UTF-16: XML, in an encoding kyso refuses (reported, not an Err)
+    if crate::xml::parse::utf16_of(bytes).is_some() {
+        return true; // UTF-16: decoded before parsing
     }
     let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
