@@ -412,7 +412,7 @@ pub fn decode_utf16(bytes: &[u8], limits: &Limits) -> Result<Option<String>> {
             limit: limits.max_document_bytes,
         });
     }
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Error::malformed(
             Format::Xml,
             "UTF-16 document with an odd number of bytes",
