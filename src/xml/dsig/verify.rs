@@ -195,7 +195,6 @@ impl Work {
     }
 }
 
-/// Whether the bytes start (after a byte order mark and whitespace) with markup.
 /// The report on a document that cannot be read safely: failed, with the reason.
 fn unreadable(e: &Error) -> ValidationReport {
     let mut r = SignatureReport::new("document", "XML");
@@ -207,6 +206,8 @@ fn unreadable(e: &Error) -> ValidationReport {
     ValidationReport::new(DocumentFormat::Xml, vec![r])
 }
 
+/// Whether the bytes start (after a byte order mark and whitespace) with markup, or are
+/// UTF-16.
 fn looks_like_xml(bytes: &[u8]) -> bool {
     if crate::xml::parse::utf16_of(bytes).is_some() {
         return true; // UTF-16: decoded before parsing
@@ -329,6 +330,7 @@ fn check_signature<'a, 'i>(
             type_: node.attribute("Type"),
             target: None,
             digest_ok: false,
+            enveloped: false,
         });
     }
     if references.is_empty() {
@@ -341,6 +343,8 @@ fn check_signature<'a, 'i>(
             report.fail(p.indication, p.sub, p.message);
         }
     }
+
+    name_unsigned_content(sig, &references, &mut work.namer, report);
 
     // Signature value over the canonical SignedInfo.
     let value = decode_base64(&text_content(parts.signature_value), "SignatureValue")?;
@@ -467,6 +471,24 @@ fn check_reference<'a, 'i>(
         element: described.clone(),
     });
     work.charge(target.apex(doc).range().len() as u64)?;
+    r.enveloped = transforms
+        .iter()
+        .any(|t| matches!(t, Transform::EnvelopedSignature));
+    // .NET's SignedXml applies enveloped-signature to a copy of the referenced element, so on
+    // an Object inside the Signature it removes nothing; XMLDSig §6.6.4 would remove the whole
+    // Object. Real invoices are signed that way: kyso digests the element whole, as .NET
+    // does, and says so.
+    if r.enveloped
+        && let Target::Element { node, .. } = target
+        && node != sig
+        && node.ancestors().any(|a| a == sig)
+    {
+        report.warnings.push(format!(
+            "nonstandard_transform: reference {shown:?} applies the enveloped-signature \
+             transform to {described}, which lies inside its own Signature; by XMLDSig nothing \
+             would remain to digest, and kyso digests the element whole, as .NET does"
+        ));
+    }
     if let Target::Element { node, .. } = target
         && is_element(node, DSIG_NS, "Manifest")
     {
@@ -488,6 +510,72 @@ fn check_reference<'a, 'i>(
     }
     r.digest_ok = true;
     Ok(())
+}
+
+/// Names the content inside a Signature that no Reference covers: a `ds:Object` (or a part of
+/// one, or an element the schema does not allow there) whose bytes the signature value does
+/// not protect. Such content looks signed to a reader of an enveloping signature and is not;
+/// it is never listed in `signed_references`, and each piece is reported as a warning with its
+/// path. SignedInfo (signed through the signature value), SignatureValue, KeyInfo and XAdES
+/// UnsignedProperties are unsigned by design and not reported.
+fn name_unsigned_content<'a, 'i>(
+    sig: Node<'a, 'i>,
+    references: &[ParsedReference<'a, 'i>],
+    namer: &mut PathNamer,
+    report: &mut SignatureReport,
+) {
+    // Each reference's node-set: its apex, and the Signature when enveloped-signature removes
+    // it (only when the Signature lies inside the apex: see check_reference).
+    let sets: Vec<(Option<Node<'a, 'i>>, bool)> = references
+        .iter()
+        .filter_map(|r| {
+            let apex = match r.target? {
+                Target::Document { .. } => None,
+                Target::Element { node, .. } => Some(node),
+            };
+            let removes_sig =
+                r.enveloped && apex.is_none_or(|a| a == sig || sig.ancestors().any(|x| x == a));
+            Some((apex, removes_sig))
+        })
+        .collect();
+    let inside_sig = |n: Node<'a, 'i>| n.ancestors().any(|a| a == sig);
+    let within = |n: Node<'a, 'i>, top: Node<'a, 'i>| n.ancestors().any(|a| a == top);
+    // Whether the node-sets contain `n`, and whether they contain anything under `n`.
+    let covered = |n: Node<'a, 'i>| {
+        sets.iter().any(|(apex, removes_sig)| {
+            apex.is_none_or(|a| within(n, a)) && !(*removes_sig && inside_sig(n))
+        })
+    };
+    let touches = |n: Node<'a, 'i>| {
+        sets.iter().any(|(apex, removes_sig)| match apex {
+            Some(a) => within(*a, n) && !(*removes_sig && inside_sig(*a)),
+            None => false,
+        })
+    };
+    let mut stack: Vec<Node<'a, 'i>> = element_children(sig)
+        .filter(|c| {
+            !(is_element(*c, DSIG_NS, "SignedInfo")
+                || is_element(*c, DSIG_NS, "SignatureValue")
+                || is_element(*c, DSIG_NS, "KeyInfo"))
+        })
+        .collect();
+    stack.reverse();
+    while let Some(n) = stack.pop() {
+        if covered(n) || is_element(n, xades::XADES_NS, "UnsignedProperties") {
+            continue;
+        }
+        if touches(n) {
+            let mut kids: Vec<Node<'a, 'i>> = element_children(n).collect();
+            kids.reverse();
+            stack.extend(kids);
+            continue;
+        }
+        report.warnings.push(format!(
+            "unsigned_content: {} is inside the signature but no reference covers it; it was \
+             not signed",
+            namer.path(n)
+        ));
+    }
 }
 
 /// Finds the certificate whose key verifies the signature value, recording failures.
