@@ -207,7 +207,7 @@ impl Fixtures {
     }
 
     fn pdf(&self, input: &mut Input<'_>) -> &[u8] {
-        if input.byte() % 2 == 0 {
+        if input.byte().is_multiple_of(2) {
             &self.simple
         } else {
             &self.twice
@@ -242,7 +242,7 @@ impl Fixtures {
     /// content stream, or the signed content stream object is rewritten.
     fn page_content(&self, input: &mut Input<'_>) -> (Vec<u8>, Expect, String) {
         let base = self.pdf(input).to_vec();
-        let replace_object = input.byte() % 2 == 0;
+        let replace_object = input.byte().is_multiple_of(2);
         let mut content = b"BT /F1 24 Tf 72 700 Td (".to_vec();
         content.extend(input.bytes(40).iter().map(|b| b'A' + b % 26));
         content.extend_from_slice(b") Tj ET");
@@ -363,7 +363,7 @@ impl Fixtures {
     /// The text field filled (permitted, named) or the signed signature field's value replaced.
     fn form_field(&self, input: &mut Input<'_>) -> (Vec<u8>, Expect, String) {
         let base = self.form.clone();
-        let fill = input.byte() % 2 == 0;
+        let fill = input.byte().is_multiple_of(2);
         let value = input.bytes(20);
         let result = update(&base, |doc, w| {
             let view = doc.latest();
@@ -420,7 +420,7 @@ impl Fixtures {
             "OCProperties",
         ];
         let key = keys[input.below(keys.len())];
-        let new_root = input.byte() % 2 == 0;
+        let new_root = input.byte().is_multiple_of(2);
         let result = update(&base, |doc, w| {
             let (root, mut catalog) = doc.latest().catalog().ok()?;
             let mut action = Dictionary::new();
@@ -672,6 +672,16 @@ pub fn replay(fixtures: &Fixtures, data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Replays the input file named by `KYSO_PROPERTY_INPUT` (a crash honggfuzz saved):
+    /// `KYSO_PROPERTY_INPUT=… cargo test --release -- --ignored replay_input --nocapture`.
+    #[test]
+    #[ignore = "triage aid: needs KYSO_PROPERTY_INPUT"]
+    fn replay_input() {
+        let path = std::env::var_os("KYSO_PROPERTY_INPUT").expect("KYSO_PROPERTY_INPUT");
+        let data = std::fs::read(path).expect("read the input");
+        replay(&Fixtures::new(), &data);
+    }
 
     /// Every mutation kind, with a spread of parameters, keeps the property. The fuzzer
     /// explores far more; this keeps the harness itself honest.

@@ -50,6 +50,28 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         .map(|f| f.name.clone())
         .collect();
 
+    // A signature value in a field that is not a signature field (its /FT changed after
+    // signing, or missing) would vanish from the report while the update that carries it
+    // passes as an added widget: it is reported as a failed signature under its name.
+    let disguised: Vec<(String, String)> = fields
+        .iter()
+        .filter(|f| !f.is_signature())
+        .filter_map(|f| {
+            let value = view
+                .resolve_dict(f.value.as_ref()?, "a field value")
+                .ok()
+                .flatten()?;
+            let signature_value = value.contains_key("ByteRange")
+                || value.is_name("Type", "Sig")
+                || value.is_name("Type", "DocTimeStamp");
+            let field_type = f.field_type.as_ref().map_or_else(
+                || "no /FT".to_owned(),
+                |t| format!("/FT /{}", String::from_utf8_lossy(t.as_bytes())),
+            );
+            signature_value.then(|| (f.name.clone(), field_type))
+        })
+        .take(options.policy.limits.max_signatures as usize)
+        .collect();
     let certification = certification_level(&doc)?;
     // Validation material kept in the Document Security Store (PAdES B-LT) serves every
     // signature; a DSS that cannot be read is no evidence at all.
@@ -143,6 +165,17 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         }
         report.conclude();
         reports.push(report);
+    }
+    for (name, field_type) in disguised {
+        let mut r = SignatureReport::new(name, "PDF");
+        r.fail(
+            Indication::TotalFailed,
+            SubIndication::FormatFailure,
+            format!(
+                "the field holds a signature value but is not a signature field ({field_type})"
+            ),
+        );
+        reports.push(r);
     }
     for name in inline {
         let mut r = SignatureReport::new(name, "PDF");
