@@ -174,8 +174,9 @@ pub(crate) struct History<'d, S> {
     transitions: Vec<Option<std::result::Result<Transition, String>>>,
     /// The roles objects play in each revision that a transition needs.
     roles: Vec<Option<Roles>>,
-    /// For each object number, the first revision in which any object refers to it.
-    first_ref: HashMap<u32, usize>,
+    /// For each object number, the first revision in which any object refers to it; read
+    /// only when some signature has later revisions (a singly signed file never needs it).
+    first_ref: Option<HashMap<u32, usize>>,
     /// The first revision with an object that could not be read (its references unknown).
     refs_unknown_from: Option<usize>,
     /// Rule verdicts, each computed once.
@@ -223,7 +224,6 @@ impl<'d, S: Source> History<'d, S> {
             .into_iter()
             .map(|r| r.and_then(std::result::Result::ok))
             .collect();
-        let (first_ref, refs_unknown_from) = first_references(doc, count);
         Ok(History {
             doc,
             locks: Permissions {
@@ -233,8 +233,8 @@ impl<'d, S: Source> History<'d, S> {
             roots,
             transitions,
             roles,
-            first_ref,
-            refs_unknown_from,
+            first_ref: None,
+            refs_unknown_from: None,
             judged: HashMap::new(),
             dangling: HashMap::new(),
             shared: HashMap::new(),
@@ -255,6 +255,11 @@ impl<'d, S: Source> History<'d, S> {
             return Ok(out);
         }
         out.changed = true;
+        if self.first_ref.is_none() {
+            let (first, unknown) = first_references(self.doc, self.doc.revisions().len());
+            self.first_ref = Some(first);
+            self.refs_unknown_from = unknown;
+        }
         let signed_root = self.roots.get(signed).copied().flatten();
         for k in signed + 1..=last {
             let root = self.roots.get(k).copied().flatten();
@@ -300,7 +305,8 @@ impl<'d, S: Source> History<'d, S> {
             .filter_map(|c| match c {
                 Change::New(num) => Some(
                     self.first_ref
-                        .get(num)
+                        .as_ref()
+                        .and_then(|f| f.get(num))
                         .copied()
                         .unwrap_or(usize::MAX)
                         .min(self.refs_unknown_from.unwrap_or(usize::MAX)),
@@ -508,7 +514,10 @@ impl<'d, S: Source> History<'d, S> {
     /// exact answer walks the signed revision; it is needed only when some object up to that
     /// revision refers to `num` at all.
     fn dangling_in(&mut self, signed: usize, num: u32) -> bool {
-        let maybe = self.first_ref.get(&num).is_some_and(|&w| w <= signed)
+        let maybe = self
+            .first_ref
+            .as_ref()
+            .is_none_or(|f| f.get(&num).is_some_and(|&w| w <= signed))
             || self.refs_unknown_from.is_some_and(|w| w <= signed);
         if !maybe {
             return false;
