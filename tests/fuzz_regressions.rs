@@ -44,3 +44,96 @@ fn a_signature_field_whose_type_was_changed_fails_instead_of_vanishing() {
         second.errors
     );
 }
+
+/// Property target, mutation "byte in the signed range": in a twice-signed PDF, one byte of
+/// the second signature's field turned `/V 10 0 R` into `/W 10 0 R`. The field became an
+/// empty signature field, the signature dictionary an object nothing refers to, and the
+/// document came out TOTAL_PASSED with the first signature alone. A signature dictionary that
+/// no field refers to is now verified too (here: its digest no longer matches).
+#[test]
+fn a_signature_whose_field_lost_its_value_is_still_verified() {
+    let twice = sign_with(&signed_simple(), "business");
+    let at = twice
+        .windows(30)
+        .rposition(|w| w.starts_with(b"/FT /Sig /T (Signature2) /V "))
+        .expect("the second signature's field");
+    let mut changed = twice.clone();
+    changed[at + 26] ^= 0x01; // 'V' -> 'W'
+    assert_eq!(&changed[at + 25..at + 28], b"/W ");
+
+    let report = verify(&changed);
+    assert_eq!(
+        report.indication,
+        Indication::TotalFailed,
+        "{}",
+        summary(&report)
+    );
+    let orphan = report
+        .signatures
+        .iter()
+        .find(|s| s.id.starts_with("unreferenced signature"))
+        .unwrap_or_else(|| {
+            panic!(
+                "the orphaned signature must be reported: {}",
+                summary(&report)
+            )
+        });
+    assert_eq!(orphan.sub_indication, Some(SubIndication::HashFailure));
+}
+
+/// The same dictionary left unreferenced without a changed byte (a signature cleared by a
+/// later update that empties its field) is reported, and the clearing is a modification the
+/// cleared signature does not permit.
+#[test]
+fn a_cleared_signature_is_reported_as_modified_after_signing() {
+    use kyso::Limits;
+    use kyso::pdf::{Document, IncrementalWriter, Object};
+    let twice = sign_with(&signed_simple(), "business");
+    let doc = Document::open(twice.as_slice(), &Limits::default()).expect("open");
+    let view = doc.latest();
+    let field = view
+        .fields()
+        .expect("fields")
+        .into_iter()
+        .find(|f| f.name == "Signature2")
+        .expect("Signature2");
+    let id = field.id.expect("field object");
+    let mut dict = view
+        .get(id)
+        .expect("read")
+        .expect("exists")
+        .object
+        .as_dict()
+        .expect("dict")
+        .clone();
+    dict.remove("V");
+    let mut writer = IncrementalWriter::new(&doc).expect("writer");
+    writer.set(id, Object::Dict(dict)).expect("set");
+    let appended = writer.finish().expect("finish");
+    let mut cleared = twice.clone();
+    cleared.extend_from_slice(&appended.bytes);
+
+    let report = verify(&cleared);
+    assert_eq!(
+        report.indication,
+        Indication::TotalFailed,
+        "{}",
+        summary(&report)
+    );
+    let orphan = report
+        .signatures
+        .iter()
+        .find(|s| s.id.starts_with("unreferenced signature"))
+        .unwrap_or_else(|| {
+            panic!(
+                "the cleared signature must be reported: {}",
+                summary(&report)
+            )
+        });
+    assert_eq!(
+        orphan.sub_indication,
+        Some(SubIndication::ModifiedAfterSigning),
+        "{}",
+        summary(&report)
+    );
+}

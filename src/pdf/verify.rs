@@ -72,6 +72,16 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         })
         .take(options.policy.limits.max_signatures as usize)
         .collect();
+    let mut found = found;
+    if !found.is_empty() {
+        // Every field's value, signature field or not (a disguised one is reported above).
+        let named: std::collections::HashSet<ObjRef> = fields
+            .iter()
+            .filter_map(|f| f.value.as_ref().and_then(Object::as_ref))
+            .collect();
+        let room = (options.policy.limits.max_signatures as usize).saturating_sub(found.len());
+        found.extend(unreferenced_signatures(&doc, &named).into_iter().take(room));
+    }
     let certification = certification_level(&doc)?;
     // Validation material kept in the Document Security Store (PAdES B-LT) serves every
     // signature; a DSS that cannot be read is no evidence at all.
@@ -187,6 +197,51 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         reports.push(r);
     }
     Ok(ValidationReport::new(DocumentFormat::Pdf, reports))
+}
+
+/// Signature dictionaries that the newest revision still holds but that no field's value
+/// refers to: a signature whose field was cleared or rewritten after signing. Each is verified
+/// like a field's signature (named after its object), so that a signed revision cannot drop
+/// out of the report while the update that dropped it passes as permitted.
+fn unreferenced_signatures<S: Source>(
+    doc: &Document<S>,
+    named: &std::collections::HashSet<ObjRef>,
+) -> Vec<Found> {
+    let view = doc.latest();
+    let mut out = Vec::new();
+    for (k, revision) in doc.revisions().iter().enumerate() {
+        for (num, entry) in revision.entries() {
+            let super::XrefEntry::InUse { generation, .. } = *entry else {
+                continue;
+            };
+            // Only the version the newest revision sees, once.
+            if !matches!(view.entry(*num), Some((writer, _)) if writer == k) {
+                continue;
+            }
+            let r = ObjRef::new(*num, generation);
+            if named.contains(&r) {
+                continue;
+            }
+            let Ok(Some(object)) = view.get(r) else {
+                continue;
+            };
+            let Some(d) = object.object.as_dict() else {
+                continue;
+            };
+            let signature = d.contains_key("ByteRange")
+                && d.contains_key("Contents")
+                && (d.is_name("Type", "Sig")
+                    || d.is_name("Type", "DocTimeStamp")
+                    || d.contains_key("SubFilter"));
+            if signature {
+                out.push(Found {
+                    name: format!("unreferenced signature {r}"),
+                    sig_ref: r,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Bytes after the newest revision's `%%EOF` that are not white space: data that no
