@@ -4,8 +4,8 @@
 #   fuzz/run.sh TARGET SECONDS [THREADS]
 #
 # Inputs start from the committed corpus (corpus/TARGET); new inputs that reach new code go
-# to hfuzz_workspace/TARGET/new, never into the committed corpus. Each input may use at most
-# 1 GiB of memory (RSS) and 5 seconds; going over either counts as a crash. Exits non-zero
+# to hfuzz_workspace/TARGET/new, never into the committed corpus. Each input may use about
+# 1 GiB of memory and 5 seconds; going over either counts as a crash. Exits non-zero
 # when the run found a crash (the inputs are in hfuzz_workspace/TARGET/crashes) or could not
 # run. Needs `cargo install honggfuzz` and the packages binutils-dev and libunwind-dev.
 set -euo pipefail
@@ -27,10 +27,14 @@ work="hfuzz_workspace/$target"
 mkdir -p "$work/new" "$work/crashes"
 log="$work/run.log"
 
-# --exit_upon_crash stops at the first crash; --rlimit_rss is in MiB, --timeout in seconds.
+# Memory: Linux does not enforce RLIMIT_RSS (--rlimit_rss), so the address space is capped
+# too (--rlimit_as, enforced): 1.5 GiB, of which the instrumented target maps about 0.45 GiB
+# before it reads any input, leaving about 1 GiB to allocate. An allocation past it aborts,
+# which honggfuzz records as a crash. --timeout is per input, in seconds; --exit_upon_crash
+# stops at the first crash.
 export HFUZZ_RUN_ARGS="--input corpus/$target --output $work/new --crashdir $work/crashes \
 --workspace $work --run_time $seconds --threads $threads --timeout 5 --rlimit_rss 1024 \
---exit_upon_crash --verbose --logfile $log"
+--rlimit_as ${KYSO_FUZZ_RLIMIT_AS:-1536} --exit_upon_crash --verbose --logfile $log"
 cargo hfuzz run "$target" >/dev/null
 
 # honggfuzz's closing summary: iterations, time, speed (executions per second), crashes.
