@@ -17,11 +17,16 @@ pub enum Detected {
 }
 
 /// Guesses the format from the first bytes: `%PDF-` within the first KiB (as readers
-/// accept), or `<` after an optional byte order mark and white space.
+/// accept), `<` after an optional byte order mark and white space, or UTF-16 XML (a UTF-16
+/// byte order mark, or `<?` encoded in UTF-16).
 pub fn detect_format(head: &[u8]) -> Option<Detected> {
     let window = &head[..head.len().min(1024)];
     if window.windows(5).any(|w| w == b"%PDF-") {
         return Some(Detected::Pdf);
+    }
+    // UTF-16 XML (a byte order mark, or `<?` in UTF-16), as some .NET tools write it.
+    if crate::xml::parse::utf16_of(window).is_some() {
+        return Some(Detected::Xml);
     }
     let text = window.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(window);
     if text.trim_ascii_start().starts_with(b"<") {

@@ -9,8 +9,9 @@
 //! objects that the signed revision referenced while they did not exist.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use super::object::{Array, Dictionary, ObjRef, Object, Stream, StreamData};
+use super::object::{Array, Dictionary, IndirectObject, ObjRef, Object, Stream, StreamData};
 use super::xref::XrefEntry;
 use super::{Document, RevisionView, Source};
 use crate::error::Result;
@@ -99,7 +100,7 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
         .filter_map(|p| p.dict.get_ref("Annots"))
         .collect();
     let mut fields = HashMap::new();
-    for f in view.fields()? {
+    for f in view.field_roles()? {
         let role = || FieldRole {
             name: f.name.clone(),
             signature: f.is_signature(),
@@ -125,119 +126,532 @@ fn roles<S: Source>(view: &RevisionView<'_, S>) -> Result<Roles> {
     })
 }
 
-/// Examines every revision after `signed` (the revision the signature covers).
-pub(crate) fn analyse<S: Source>(
-    doc: &Document<S>,
-    signed: usize,
-    perms: &Permissions,
-) -> Result<DiffOutcome> {
-    let mut out = DiffOutcome::default();
-    let last = doc.revisions().len().saturating_sub(1);
-    if signed >= last {
-        return Ok(out);
-    }
-    out.changed = true;
-    let Some(signed_view) = doc.view(signed) else {
-        return Ok(out);
-    };
-    let signed_root = signed_view.trailer().get_ref("Root");
-    let mut dangling: Option<HashSet<u32>> = None;
+/// One change a revision made, as far as it can be judged without knowing which signature
+/// asks.
+enum Change {
+    /// Forbidden after any earlier signature (an object freed or given a new generation).
+    Forbidden(String),
+    /// A new object number: forbidden when the signed revision already referred to it.
+    New(u32),
+    /// An object replaced by a different value: judged by the rules, once per kind of
+    /// signature that asks (see [`History::judge`]).
+    Replaced {
+        r: ObjRef,
+        old: Arc<IndirectObject>,
+        new: Arc<IndirectObject>,
+    },
+}
 
-    for k in signed + 1..=last {
-        let (Some(before), Some(after)) = (doc.view(k - 1), doc.view(k)) else {
-            continue;
-        };
-        let root = after.trailer().get_ref("Root");
-        if root != signed_root {
-            let to = root.map_or_else(|| "nothing".to_owned(), |r| r.to_string());
-            out.forbidden.push(format!(
-                "revision {k}: the document catalog was replaced (/Root is now {to})"
-            ));
+/// What revision `k` changed relative to revision `k - 1`.
+struct Transition {
+    encryption_added: bool,
+    changes: Vec<Change>,
+}
+
+/// A rule's verdict on one replacement and the notes it made on the way.
+type Judgement = (Explained, Vec<String>);
+
+/// Rule verdicts by (revision, change, DocMDP level, object shown when signed); an error says
+/// why the rule could not be applied.
+type Judged = HashMap<(usize, usize, Option<u8>, bool), std::result::Result<Judgement, String>>;
+
+/// Everything appended to a document, analysed once per revision.
+///
+/// Each signature is judged on every revision after the one it signed. Analysing those
+/// revisions again for each signature made verification quadratic in the number of
+/// sequential signatures (40 signatures cost 26 times 10); here each revision's roles and
+/// changes are read once, a replacement is judged by the rules at most once per kind of
+/// signature (certified or not, object shown when signed or not), and every signature's
+/// verdict is assembled from those results.
+pub(crate) struct History<'d, S> {
+    doc: &'d Document<S>,
+    /// Fields locked by any signature (FieldMDP); the DocMDP level comes per signature.
+    locks: Permissions,
+    /// `/Root` of each revision's trailer.
+    roots: Vec<Option<ObjRef>>,
+    /// `transitions[k]`: what revision `k` changed (an error when it cannot be analysed);
+    /// `None` for revisions no signature is judged on.
+    transitions: Vec<Option<std::result::Result<Transition, String>>>,
+    /// The roles objects play in each revision that a transition needs.
+    roles: Vec<Option<Roles>>,
+    /// For each object number, the first revision in which any object refers to it; read
+    /// only when some signature has later revisions (a singly signed file never needs it).
+    first_ref: Option<HashMap<u32, usize>>,
+    /// The first revision with an object that could not be read (its references unknown).
+    refs_unknown_from: Option<usize>,
+    /// Rule verdicts, each computed once.
+    judged: Judged,
+    /// Dangling references of a signed revision, computed only when a new object might be one.
+    dangling: HashMap<usize, HashSet<u32>>,
+    /// What a revision adds to every older signature's outcome under a DocMDP level (forbidden
+    /// changes, notes), or `None` when that depends on the signature.
+    #[allow(clippy::type_complexity)]
+    shared: HashMap<(usize, Option<u8>), Option<(Vec<String>, Vec<String>)>>,
+}
+
+impl<'d, S: Source> History<'d, S> {
+    /// Analyses every revision after `from` (the oldest signed revision). `locks` holds the
+    /// fields that signatures lock; its DocMDP level is ignored.
+    pub(crate) fn new(doc: &'d Document<S>, from: usize, locks: &Permissions) -> Result<Self> {
+        let count = doc.revisions().len();
+        let roots = doc
+            .revisions()
+            .iter()
+            .map(|r| r.trailer().get_ref("Root"))
+            .collect();
+        let mut roles_of: Vec<Option<std::result::Result<Roles, String>>> =
+            (0..count).map(|_| None).collect();
+        let mut transitions: Vec<Option<std::result::Result<Transition, String>>> =
+            (0..count).map(|_| None).collect();
+        #[allow(clippy::needless_range_loop)] // `k` indexes two revisions' roles as well
+        for k in from.saturating_add(1)..count {
+            for j in [k - 1, k] {
+                if roles_of[j].is_none()
+                    && let Some(view) = doc.view(j)
+                {
+                    roles_of[j] = Some(roles(&view).map_err(|e| e.to_string()));
+                }
+            }
+            let failed = [k - 1, k]
+                .iter()
+                .find_map(|&j| roles_of[j].as_ref().and_then(|r| r.as_ref().err()).cloned());
+            transitions[k] = Some(match failed {
+                Some(e) => Err(e),
+                None => transition(doc, k).map_err(|e| e.to_string()),
+            });
         }
-        if after.trailer().contains_key("Encrypt") && !before.trailer().contains_key("Encrypt") {
-            out.forbidden
-                .push(format!("revision {k}: encryption was added"));
+        let roles = roles_of
+            .into_iter()
+            .map(|r| r.and_then(std::result::Result::ok))
+            .collect();
+        Ok(History {
+            doc,
+            locks: Permissions {
+                docmdp: None,
+                ..locks.clone()
+            },
+            roots,
+            transitions,
+            roles,
+            first_ref: None,
+            refs_unknown_from: None,
+            judged: HashMap::new(),
+            dangling: HashMap::new(),
+            shared: HashMap::new(),
+        })
+    }
+
+    /// Examines every revision after `signed` (the revision the signature covers) for a
+    /// signature under DocMDP level `docmdp`. An error says why the changes could not be
+    /// analysed.
+    pub(crate) fn outcome(
+        &mut self,
+        signed: usize,
+        docmdp: Option<u8>,
+    ) -> std::result::Result<DiffOutcome, String> {
+        let mut out = DiffOutcome::default();
+        let last = self.doc.revisions().len().saturating_sub(1);
+        if signed >= last {
+            return Ok(out);
         }
-        let roles_before = roles(&before)?;
-        let roles_after = roles(&after)?;
-        for (num, entry) in doc.changed_entries(k) {
-            // The generation the previous revision had in use for this number, if any.
-            let live = match entry_seen(doc, k - 1, num) {
-                Some(XrefEntry::InUse { generation, .. }) => Some(generation),
-                Some(XrefEntry::Compressed { .. }) => Some(0),
-                Some(XrefEntry::Free { .. }) | None => None,
-            };
-            let generation = match entry {
-                XrefEntry::InUse { generation, .. } => generation,
-                XrefEntry::Compressed { .. } => 0,
-                XrefEntry::Free { .. } => {
-                    if live.is_some() {
+        out.changed = true;
+        if self.first_ref.is_none() {
+            let (first, unknown) = first_references(self.doc, self.doc.revisions().len());
+            self.first_ref = Some(first);
+            self.refs_unknown_from = unknown;
+        }
+        let signed_root = self.roots.get(signed).copied().flatten();
+        for k in signed + 1..=last {
+            let root = self.roots.get(k).copied().flatten();
+            if root != signed_root {
+                let to = root.map_or_else(|| "nothing".to_owned(), |r| r.to_string());
+                out.forbidden.push(format!(
+                    "revision {k}: the document catalog was replaced (/Root is now {to})"
+                ));
+            }
+            match self.transitions.get(k) {
+                Some(Some(Ok(t))) => {
+                    if t.encryption_added {
                         out.forbidden
-                            .push(format!("object {num} was deleted after signing"));
+                            .push(format!("revision {k}: encryption was added"));
                     }
+                }
+                Some(Some(Err(e))) => return Err(e.clone()),
+                _ => return Err(format!("revision {k} was not analysed")),
+            }
+            // Most revisions are judged the same for every signature before them: reuse that
+            // verdict, and go through the changes one by one only where the signature matters.
+            if k > signed + 1 && signed < self.first_dangling_candidate(k) {
+                let shared = self.shared(k, docmdp)?;
+                if let Some((forbidden, notes)) = shared {
+                    out.forbidden.extend(forbidden.iter().cloned());
+                    out.notes.extend(notes.iter().cloned());
                     continue;
                 }
-            };
-            // A live object given a new generation: its old references now read as null.
-            if let Some(old_generation) = live.filter(|g| *g != generation) {
-                out.forbidden.push(format!(
-                    "object {num} {old_generation} R was replaced by generation {generation} \
-                     after signing"
-                ));
-                continue;
             }
-            let r = ObjRef::new(num, generation);
-            let old = before.get(r)?;
-            let Some(new) = after.get(r)? else {
-                continue;
+            self.add_transition(k, signed, docmdp, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The oldest signed revision for which a new object of revision `k` might be a
+    /// dangling reference (`usize::MAX` when none can be).
+    fn first_dangling_candidate(&self, k: usize) -> usize {
+        let Some(Some(Ok(t))) = self.transitions.get(k) else {
+            return 0;
+        };
+        t.changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::New(num) => Some(
+                    self.first_ref
+                        .as_ref()
+                        .and_then(|f| f.get(num))
+                        .copied()
+                        .unwrap_or(usize::MAX)
+                        .min(self.refs_unknown_from.unwrap_or(usize::MAX)),
+                ),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
+    /// What revision `k` adds to the outcome of any signature at least two revisions older
+    /// and under DocMDP level `docmdp`, when that does not depend on which signature asks
+    /// (`None` when a replacement is judged differently depending on whether the signer saw
+    /// the object). Computed once per revision and level.
+    #[allow(clippy::type_complexity)]
+    fn shared(
+        &mut self,
+        k: usize,
+        docmdp: Option<u8>,
+    ) -> std::result::Result<Option<&(Vec<String>, Vec<String>)>, String> {
+        if !self.shared.contains_key(&(k, docmdp)) {
+            let count = match self.transitions.get(k) {
+                Some(Some(Ok(t))) => t.changes.len(),
+                _ => 0,
             };
-            let Some(old) = old else {
-                // A new object. One that the signed revision already referred to (a dangling
-                // reference, read as null when signed) would change what the signed pages show.
-                if dangling.is_none() {
-                    dangling = Some(dangling_refs(&signed_view)?);
+            let mut out = DiffOutcome::default();
+            let mut same = true;
+            for i in 0..count {
+                let r = match self.transitions.get(k) {
+                    Some(Some(Ok(t))) => match t.changes.get(i) {
+                        Some(Change::Forbidden(why)) => {
+                            out.forbidden.push(why.clone());
+                            continue;
+                        }
+                        Some(Change::Replaced { r, .. }) => *r,
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                let shown = self.judge(k, i, docmdp, true)?;
+                let hidden = self.judge(k, i, docmdp, false)?;
+                if shown != hidden {
+                    same = false;
+                    break;
                 }
-                if dangling.as_ref().is_some_and(|d| d.contains(&num)) {
+                self.record(k, r, shown, &mut out);
+            }
+            let value = same.then_some((out.forbidden, out.notes));
+            self.shared.insert((k, docmdp), value);
+        }
+        Ok(self.shared.get(&(k, docmdp)).and_then(Option::as_ref))
+    }
+
+    /// Adds what revision `k` changed to the outcome of a signature of revision `signed`.
+    fn add_transition(
+        &mut self,
+        k: usize,
+        signed: usize,
+        docmdp: Option<u8>,
+        out: &mut DiffOutcome,
+    ) -> std::result::Result<(), String> {
+        let count = match self.transitions.get(k) {
+            Some(Some(Ok(t))) => t.changes.len(),
+            _ => 0,
+        };
+        for i in 0..count {
+            self.apply(k, i, signed, docmdp, out)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a rule's verdict on the replacement of `r` in revision `k`.
+    fn record(&self, k: usize, r: ObjRef, (explained, notes): Judgement, out: &mut DiffOutcome) {
+        out.notes.extend(notes);
+        match explained {
+            Err(why) => out.forbidden.push(format!("object {r} modified: {why}")),
+            Ok(()) => {
+                if let Some(note) = self
+                    .roles
+                    .get(k - 1)
+                    .and_then(|r| r.as_ref())
+                    .and_then(|roles| note_for(r, roles))
+                {
+                    out.notes.push(note);
+                }
+            }
+        }
+    }
+
+    /// Adds the verdict on change `i` of revision `k` for a signature of revision `signed`.
+    fn apply(
+        &mut self,
+        k: usize,
+        i: usize,
+        signed: usize,
+        docmdp: Option<u8>,
+        out: &mut DiffOutcome,
+    ) -> std::result::Result<(), String> {
+        let Some(Some(Ok(t))) = self.transitions.get(k) else {
+            return Err(format!("revision {k} was not analysed"));
+        };
+        let r = match t.changes.get(i) {
+            Some(Change::Forbidden(why)) => {
+                out.forbidden.push(why.clone());
+                return Ok(());
+            }
+            Some(Change::New(num)) => {
+                let num = *num;
+                if self.dangling_in(signed, num) {
                     out.forbidden.push(format!(
                         "object {num} is referred to by the signed revision and defined only after signing"
                     ));
                 }
-                continue;
-            };
-            if same_object(doc, &old.object, &new.object)? {
+                return Ok(());
+            }
+            Some(Change::Replaced { r, .. }) => *r,
+            None => return Ok(()),
+        };
+        // Whether the signer saw the object only matters to the annotation rule: ask the
+        // signed revision only when the two verdicts differ.
+        let judgement = if k == signed + 1 {
+            self.judge(k, i, docmdp, true)?
+        } else {
+            let shown = self.judge(k, i, docmdp, true)?;
+            let hidden = self.judge(k, i, docmdp, false)?;
+            if shown == hidden {
+                shown
+            } else {
+                let present = self
+                    .doc
+                    .view(signed)
+                    .map(|v| v.get(r))
+                    .transpose()
+                    .map_err(|e| e.to_string())?
+                    .flatten()
+                    .is_some();
+                if present { shown } else { hidden }
+            }
+        };
+        self.record(k, r, judgement, out);
+        Ok(())
+    }
+
+    /// The rules' verdict on replacement `i` of revision `k`, computed once per DocMDP level
+    /// and per "shown when signed".
+    fn judge(
+        &mut self,
+        k: usize,
+        i: usize,
+        docmdp: Option<u8>,
+        in_signed_revision: bool,
+    ) -> std::result::Result<Judgement, String> {
+        let key = (k, i, docmdp, in_signed_revision);
+        if let Some(done) = self.judged.get(&key) {
+            return done.clone();
+        }
+        let verdict = self.judge_now(k, i, docmdp, in_signed_revision);
+        self.judged.insert(key, verdict.clone());
+        verdict
+    }
+
+    fn judge_now(
+        &self,
+        k: usize,
+        i: usize,
+        docmdp: Option<u8>,
+        in_signed_revision: bool,
+    ) -> std::result::Result<Judgement, String> {
+        let (Some(Some(Ok(t))), Some(Some(before)), Some(Some(after))) = (
+            self.transitions.get(k),
+            self.roles.get(k - 1),
+            self.roles.get(k),
+        ) else {
+            return Err(format!("revision {k} was not analysed"));
+        };
+        let Some(Change::Replaced { r, old, new }) = t.changes.get(i) else {
+            return Err(format!("revision {k} has no replacement {i}"));
+        };
+        let (Some(before_view), Some(after_view)) = (self.doc.view(k - 1), self.doc.view(k)) else {
+            return Err(format!("the document has no revision {k}"));
+        };
+        let perms = Permissions {
+            docmdp,
+            ..self.locks.clone()
+        };
+        let mut notes = Vec::new();
+        let explained = explain(
+            self.doc,
+            *r,
+            &old.object,
+            &new.object,
+            before,
+            after,
+            &before_view,
+            &after_view,
+            &perms,
+            in_signed_revision,
+            &mut notes,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((explained, notes))
+    }
+
+    /// Whether revision `signed` refers to object number `num` without defining it. The
+    /// exact answer walks the signed revision; it is needed only when some object up to that
+    /// revision refers to `num` at all.
+    fn dangling_in(&mut self, signed: usize, num: u32) -> bool {
+        let maybe = self
+            .first_ref
+            .as_ref()
+            .is_none_or(|f| f.get(&num).is_some_and(|&w| w <= signed))
+            || self.refs_unknown_from.is_some_and(|w| w <= signed);
+        if !maybe {
+            return false;
+        }
+        if !self.dangling.contains_key(&signed) {
+            let set = self
+                .doc
+                .view(signed)
+                .map(|v| dangling_refs(&v))
+                .unwrap_or_default();
+            self.dangling.insert(signed, set);
+        }
+        self.dangling.get(&signed).is_some_and(|d| d.contains(&num))
+    }
+}
+
+/// What revision `k` adds, replaces and frees, judged as far as no signature is needed.
+fn transition<S: Source>(doc: &Document<S>, k: usize) -> Result<Transition> {
+    let (Some(before), Some(after)) = (doc.view(k - 1), doc.view(k)) else {
+        return Ok(Transition {
+            encryption_added: false,
+            changes: Vec::new(),
+        });
+    };
+    let encryption_added =
+        after.trailer().contains_key("Encrypt") && !before.trailer().contains_key("Encrypt");
+    let mut changes = Vec::new();
+    for (num, entry) in doc.changed_entries(k) {
+        // The generation the previous revision had in use for this number, if any.
+        let live = match entry_seen(doc, k - 1, num) {
+            Some(XrefEntry::InUse { generation, .. }) => Some(generation),
+            Some(XrefEntry::Compressed { .. }) => Some(0),
+            Some(XrefEntry::Free { .. }) | None => None,
+        };
+        let generation = match entry {
+            XrefEntry::InUse { generation, .. } => generation,
+            XrefEntry::Compressed { .. } => 0,
+            XrefEntry::Free { .. } => {
+                if live.is_some() {
+                    changes.push(Change::Forbidden(format!(
+                        "object {num} was deleted after signing"
+                    )));
+                }
                 continue;
             }
-            let in_signed_revision = k == signed + 1 || signed_view.get(r)?.is_some();
-            if let Err(why) = explain(
-                doc,
-                r,
-                &old.object,
-                &new.object,
-                &roles_before,
-                &roles_after,
-                &before,
-                &after,
-                perms,
-                in_signed_revision,
-                &mut out.notes,
-            )? {
-                out.forbidden.push(format!("object {r} modified: {why}"));
-            } else if let Some(note) = note_for(r, &roles_before) {
-                out.notes.push(note);
+        };
+        // A live object given a new generation: its old references now read as null.
+        if let Some(old_generation) = live.filter(|g| *g != generation) {
+            changes.push(Change::Forbidden(format!(
+                "object {num} {old_generation} R was replaced by generation {generation} \
+                 after signing"
+            )));
+            continue;
+        }
+        let r = ObjRef::new(num, generation);
+        let old = before.get(r)?;
+        let Some(new) = after.get(r)? else {
+            continue;
+        };
+        let Some(old) = old else {
+            // A new object. One that the signed revision already referred to (a dangling
+            // reference, read as null when signed) would change what the signed pages show.
+            changes.push(Change::New(num));
+            continue;
+        };
+        if same_object(doc, &old.object, &new.object)? {
+            continue;
+        }
+        changes.push(Change::Replaced { r, old, new });
+    }
+    Ok(Transition {
+        encryption_added,
+        changes,
+    })
+}
+
+/// For each object number, the first revision in which a trailer or an object written by
+/// that revision refers to it; and the first revision with an object that could not be read.
+/// A revision's references are a superset of those its view can reach, so a number not
+/// referred to up to a revision cannot dangle in it.
+fn first_references<S: Source>(
+    doc: &Document<S>,
+    count: usize,
+) -> (HashMap<u32, usize>, Option<usize>) {
+    let mut first: HashMap<u32, usize> = HashMap::new();
+    let mut unknown = None;
+    let mut refs = Vec::new();
+    for w in 0..count {
+        let (Some(view), Some(revision)) = (doc.view(w), doc.revisions().get(w)) else {
+            continue;
+        };
+        refs.clear();
+        for (_, v) in revision.trailer().iter() {
+            collect_refs(v, &mut refs);
+        }
+        for (num, entry) in revision.entries() {
+            let generation = match entry {
+                XrefEntry::InUse { generation, .. } => *generation,
+                XrefEntry::Compressed { .. } => 0,
+                XrefEntry::Free { .. } => continue,
+            };
+            match view.get(ObjRef::new(*num, generation)) {
+                Ok(Some(o)) => collect_refs(&o.object, &mut refs),
+                Ok(None) => {}
+                Err(_) => {
+                    unknown.get_or_insert(w);
+                }
             }
         }
+        for r in &refs {
+            first.entry(r.num).or_insert(w);
+        }
     }
-    Ok(out)
+    (first, unknown)
+}
+
+/// The objects `object` refers to, without copying it.
+fn collect_refs(object: &Object, out: &mut Vec<ObjRef>) {
+    let mut stack: Vec<&Object> = vec![object];
+    while let Some(o) = stack.pop() {
+        match o {
+            Object::Ref(r) => out.push(*r),
+            Object::Array(a) => stack.extend(a.iter()),
+            Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v)),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
 }
 
 /// The cross-reference entry revision `rev` sees for object number `num`: the newest one
 /// any revision up to `rev` lists.
 fn entry_seen<S: Source>(doc: &Document<S>, rev: usize, num: u32) -> Option<XrefEntry> {
-    doc.revisions()
-        .get(..=rev)?
-        .iter()
-        .rev()
-        .find_map(|r| r.entry(num))
+    doc.view(rev)?.entry(num).map(|(_, e)| e)
 }
 
 fn note_for(r: ObjRef, roles: &Roles) -> Option<String> {
@@ -710,31 +1124,26 @@ fn same_stream_data<S: Source>(doc: &Document<S>, x: &Stream, y: &Stream) -> Res
 }
 
 /// Object numbers that objects reachable in `view` refer to but that `view` does not define.
-fn dangling_refs<S: Source>(view: &RevisionView<'_, S>) -> Result<HashSet<u32>> {
+fn dangling_refs<S: Source>(view: &RevisionView<'_, S>) -> HashSet<u32> {
     let limit = view.document().limits().max_pdf_objects as usize;
     let mut seen: HashSet<ObjRef> = HashSet::new();
     let mut dangling = HashSet::new();
-    let mut stack: Vec<Object> = view.trailer().iter().map(|(_, v)| v.clone()).collect();
-    while let Some(o) = stack.pop() {
-        match o {
-            Object::Ref(r) => {
-                if seen.len() >= limit || !seen.insert(r) {
-                    continue;
-                }
-                match view.get(r) {
-                    Ok(Some(obj)) => stack.push(obj.object.clone()),
-                    Ok(None) => {
-                        dangling.insert(r.num);
-                    }
-                    // A damaged object cannot be used to hide anything the signed view shows.
-                    Err(_) => {}
-                }
+    let mut stack: Vec<ObjRef> = Vec::new();
+    for (_, v) in view.trailer().iter() {
+        collect_refs(v, &mut stack);
+    }
+    while let Some(r) = stack.pop() {
+        if seen.len() >= limit || !seen.insert(r) {
+            continue;
+        }
+        match view.get(r) {
+            Ok(Some(obj)) => collect_refs(&obj.object, &mut stack),
+            Ok(None) => {
+                dangling.insert(r.num);
             }
-            Object::Array(a) => stack.extend(a.iter().cloned()),
-            Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v.clone())),
-            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v.clone())),
-            _ => {}
+            // A damaged object cannot be used to hide anything the signed view shows.
+            Err(_) => {}
         }
     }
-    Ok(dangling)
+    dangling
 }

@@ -6,7 +6,7 @@
 //! offset, and kept in a small bounded cache. A verifier must not guess: a broken offset, a
 //! loop or a truncated file is a typed error, never a silent reconstruction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::{Error, Format, Limits, Result};
@@ -181,6 +181,11 @@ pub struct Document<S> {
     revisions: Vec<Revision>,
     /// Sorted offsets of all known objects and sections, to size read windows.
     offsets: Vec<u64>,
+    /// For each object number, the revisions that list it (oldest first) and their entries:
+    /// finding the entry a revision sees takes a binary search instead of a walk back through
+    /// every revision, which made the per-revision analysis of a many-times-signed file
+    /// quadratic.
+    entry_history: HashMap<u32, Vec<(usize, XrefEntry)>>,
     objects: Mutex<Lru<(usize, u32), IndirectObject>>,
     object_streams: Mutex<Lru<(usize, u32), ObjectStream>>,
 }
@@ -217,6 +222,7 @@ impl<S: Source> Document<S> {
             limits: limits.clone(),
             revisions: Vec::new(),
             offsets: Vec::new(),
+            entry_history: HashMap::new(),
             objects: Mutex::new(Lru::new(OBJECT_CACHE_ENTRIES, OBJECT_CACHE_BYTES)),
             object_streams: Mutex::new(Lru::new(
                 OBJSTM_CACHE_ENTRIES,
@@ -256,6 +262,11 @@ impl<S: Source> Document<S> {
         }
         doc.revisions = doc.build_revisions(sections, (eof_offset, end))?;
         doc.offsets = doc.collect_offsets();
+        for (k, revision) in doc.revisions.iter().enumerate() {
+            for (num, entry) in &revision.entries {
+                doc.entry_history.entry(*num).or_default().push((k, *entry));
+            }
+        }
         Ok(doc)
     }
 
@@ -748,9 +759,9 @@ impl<S: Source> Document<S> {
 
     /// The entry for `num` as revision `rev` sees it, and the revision that wrote it.
     fn lookup(&self, rev: usize, num: u32) -> Option<(usize, XrefEntry)> {
-        (0..=rev)
-            .rev()
-            .find_map(|k| self.revisions.get(k)?.entry(num).map(|e| (k, e)))
+        let history = self.entry_history.get(&num)?;
+        let seen = history.partition_point(|(k, _)| *k <= rev);
+        history.get(seen.checked_sub(1)?).copied()
     }
 
     fn load(&self, rev: usize, r: ObjRef, depth: u32) -> Result<Option<Arc<IndirectObject>>> {
@@ -1005,15 +1016,25 @@ impl<'d, S: Source> RevisionView<'d, S> {
     /// `null` (ISO 32000-1 §7.3.10). Chains longer than 32 are an error (a loop such as
     /// `1 0 obj 1 0 R endobj` ends there).
     pub fn resolve(&self, object: &Object) -> Result<Object> {
+        self.resolve_with(object, Object::clone)
+    }
+
+    /// Follows references like [`RevisionView::resolve`] and hands the direct value to `f`
+    /// without copying it (`null` for a free or absent object).
+    pub(crate) fn resolve_with<T>(
+        &self,
+        object: &Object,
+        f: impl FnOnce(&Object) -> T,
+    ) -> Result<T> {
         let &Object::Ref(mut r) = object else {
-            return Ok(object.clone());
+            return Ok(f(object));
         };
         for _ in 0..MAX_REF_CHAIN {
             match self.get(r)? {
-                None => return Ok(Object::Null),
+                None => return Ok(f(&Object::Null)),
                 Some(o) => match &o.object {
                     Object::Ref(next) => r = *next,
-                    other => return Ok(other.clone()),
+                    other => return Ok(f(other)),
                 },
             }
         }

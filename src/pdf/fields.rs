@@ -80,6 +80,17 @@ impl<S: Source> RevisionView<'_, S> {
     /// Every field of the form in document order (each parent before its kids), as this
     /// revision sees them. A document without a form has no fields.
     pub fn fields(&self) -> Result<Vec<Field>> {
+        self.walk_fields(true)
+    }
+
+    /// Every field like [`RevisionView::fields`], with [`Field::dict`] holding only the keys
+    /// the walk reads (`/T`, `/FT`, `/Ff`, `/V`, `/Subtype`, `/Kids`): the modification
+    /// analysis reads every revision's form and needs no more than the fields' roles.
+    pub(crate) fn field_roles(&self) -> Result<Vec<Field>> {
+        self.walk_fields(false)
+    }
+
+    fn walk_fields(&self, whole_dicts: bool) -> Result<Vec<Field>> {
         let limits = self.document().limits();
         let Some(form) = self.acroform()? else {
             return Ok(Vec::new());
@@ -116,7 +127,31 @@ impl<S: Source> RevisionView<'_, S> {
             {
                 return Err(malformed(format!("form field {r} is reached twice")));
             }
-            let Some(dict) = self.resolve_dict(&item, "a form field")? else {
+            let dict = if whole_dicts {
+                self.resolve_dict(&item, "a form field")?
+            } else {
+                self.resolve_with(&item, |o| {
+                    let d = match o {
+                        Object::Null => return Ok(None),
+                        Object::Dict(d) => d,
+                        Object::Stream(s) => &s.dict,
+                        other => {
+                            return Err(malformed(format!(
+                                "a form field is a {}, not a dictionary",
+                                other.kind()
+                            )));
+                        }
+                    };
+                    let mut slim = Dictionary::new();
+                    for key in ["T", "FT", "Ff", "V", "Subtype", "Kids"] {
+                        if let Some(v) = d.get(key) {
+                            slim.set(key, v.clone());
+                        }
+                    }
+                    Ok(Some(slim))
+                })??
+            };
+            let Some(dict) = dict else {
                 // A reference to a missing object is null: nothing to list.
                 continue;
             };
@@ -158,10 +193,24 @@ impl<S: Source> RevisionView<'_, S> {
                     )));
                 };
                 for kid in kids.iter() {
-                    let Some(kd) = self.resolve_dict(kid, "a form field kid")? else {
+                    // Only two keys are needed here: look without copying the dictionary.
+                    let is_field = self.resolve_with(kid, |o| {
+                        let d = match o {
+                            Object::Null => return Ok(None),
+                            Object::Dict(d) => d,
+                            Object::Stream(s) => &s.dict,
+                            other => {
+                                return Err(malformed(format!(
+                                    "a form field kid is a {}, not a dictionary",
+                                    other.kind()
+                                )));
+                            }
+                        };
+                        Ok(Some(d.contains_key("T") || d.contains_key("Kids")))
+                    })??;
+                    let Some(is_field) = is_field else {
                         continue;
                     };
-                    let is_field = kd.contains_key("T") || kd.contains_key("Kids");
                     match (is_field, kid.as_ref()) {
                         (true, r) => {
                             children.extend(r);

@@ -50,6 +50,38 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         .map(|f| f.name.clone())
         .collect();
 
+    // A signature value in a field that is not a signature field (its /FT changed after
+    // signing, or missing) would vanish from the report while the update that carries it
+    // passes as an added widget: it is reported as a failed signature under its name.
+    let disguised: Vec<(String, String)> = fields
+        .iter()
+        .filter(|f| !f.is_signature())
+        .filter_map(|f| {
+            let value = view
+                .resolve_dict(f.value.as_ref()?, "a field value")
+                .ok()
+                .flatten()?;
+            let signature_value = value.contains_key("ByteRange")
+                || value.is_name("Type", "Sig")
+                || value.is_name("Type", "DocTimeStamp");
+            let field_type = f.field_type.as_ref().map_or_else(
+                || "no /FT".to_owned(),
+                |t| format!("/FT /{}", String::from_utf8_lossy(t.as_bytes())),
+            );
+            signature_value.then(|| (f.name.clone(), field_type))
+        })
+        .take(options.policy.limits.max_signatures as usize)
+        .collect();
+    let mut found = found;
+    if !found.is_empty() {
+        // Every field's value, signature field or not (a disguised one is reported above).
+        let named: std::collections::HashSet<ObjRef> = fields
+            .iter()
+            .filter_map(|f| f.value.as_ref().and_then(Object::as_ref))
+            .collect();
+        let room = (options.policy.limits.max_signatures as usize).saturating_sub(found.len());
+        found.extend(unreferenced_signatures(&doc, &named).into_iter().take(room));
+    }
     let certification = certification_level(&doc)?;
     // Validation material kept in the Document Security Store (PAdES B-LT) serves every
     // signature; a DSS that cannot be read is no evidence at all.
@@ -57,8 +89,9 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
     let mut reports = Vec::new();
     let mut locks = Permissions::default();
     let mut checked: Vec<(usize, SignatureReport)> = Vec::new();
+    let mut hashes = PrefixHashes::default();
     for f in &found {
-        let (revision, report, sig_locks) = match verify_one(&doc, f, options, &dss) {
+        let (revision, report, sig_locks) = match verify_one(&doc, f, options, &dss, &mut hashes) {
             Ok(checked) => checked,
             // A signature whose own objects cannot be read fails by itself, under its name;
             // the others are still reported.
@@ -87,7 +120,17 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         })
         .map(|(rev, _)| *rev)
         .max();
-    // Revision analysis needs every signature's locks, so it runs after the first pass.
+    // Revision analysis needs every signature's locks, so it runs after the first pass. Each
+    // revision after the oldest signed one is analysed once, for all signatures.
+    let oldest = checked
+        .iter()
+        .map(|(rev, _)| *rev)
+        .filter(|rev| *rev != usize::MAX)
+        .min();
+    let mut history = match oldest {
+        Some(from) => Some(diff::History::new(&doc, from, &locks)?),
+        None => None,
+    };
     for (revision, mut report) in checked {
         if let Some(why) = &tail {
             report.fail(
@@ -99,14 +142,13 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         if report.level == "PAdES-B-LT" && newest_doc_timestamp.is_some_and(|ts| ts > revision) {
             report.level = "PAdES-B-LTA".into();
         }
-        if revision != usize::MAX {
-            let perms = Permissions {
-                docmdp: certification
-                    .filter(|(_, rev)| *rev <= revision)
-                    .map(|(p, _)| p),
-                ..locks.clone()
-            };
-            match diff::analyse(&doc, revision, &perms) {
+        if revision != usize::MAX
+            && let Some(history) = history.as_mut()
+        {
+            let docmdp = certification
+                .filter(|(_, rev)| *rev <= revision)
+                .map(|(p, _)| p);
+            match history.outcome(revision, docmdp) {
                 Ok(outcome) => {
                     report.modifications_after = Some(if !outcome.changed {
                         Modifications::None
@@ -134,6 +176,17 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         report.conclude();
         reports.push(report);
     }
+    for (name, field_type) in disguised {
+        let mut r = SignatureReport::new(name, "PDF");
+        r.fail(
+            Indication::TotalFailed,
+            SubIndication::FormatFailure,
+            format!(
+                "the field holds a signature value but is not a signature field ({field_type})"
+            ),
+        );
+        reports.push(r);
+    }
     for name in inline {
         let mut r = SignatureReport::new(name, "PDF");
         r.fail(
@@ -144,6 +197,51 @@ pub fn verify_pdf<S: Source>(source: S, options: &VerifyOptions) -> Result<Valid
         reports.push(r);
     }
     Ok(ValidationReport::new(DocumentFormat::Pdf, reports))
+}
+
+/// Signature dictionaries that the newest revision still holds but that no field's value
+/// refers to: a signature whose field was cleared or rewritten after signing. Each is verified
+/// like a field's signature (named after its object), so that a signed revision cannot drop
+/// out of the report while the update that dropped it passes as permitted.
+fn unreferenced_signatures<S: Source>(
+    doc: &Document<S>,
+    named: &std::collections::HashSet<ObjRef>,
+) -> Vec<Found> {
+    let view = doc.latest();
+    let mut out = Vec::new();
+    for (k, revision) in doc.revisions().iter().enumerate() {
+        for (num, entry) in revision.entries() {
+            let super::XrefEntry::InUse { generation, .. } = *entry else {
+                continue;
+            };
+            // Only the version the newest revision sees, once.
+            if !matches!(view.entry(*num), Some((writer, _)) if writer == k) {
+                continue;
+            }
+            let r = ObjRef::new(*num, generation);
+            if named.contains(&r) {
+                continue;
+            }
+            let Ok(Some(object)) = view.get(r) else {
+                continue;
+            };
+            let Some(d) = object.object.as_dict() else {
+                continue;
+            };
+            let signature = d.contains_key("ByteRange")
+                && d.contains_key("Contents")
+                && (d.is_name("Type", "Sig")
+                    || d.is_name("Type", "DocTimeStamp")
+                    || d.contains_key("SubFilter"));
+            if signature {
+                out.push(Found {
+                    name: format!("unreferenced signature {r}"),
+                    sig_ref: r,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Bytes after the newest revision's `%%EOF` that are not white space: data that no
@@ -293,6 +391,7 @@ fn verify_one<S: Source>(
     found: &Found,
     options: &VerifyOptions,
     dss: &super::Dss,
+    hashes: &mut PrefixHashes,
 ) -> Result<(Option<usize>, SignatureReport, Option<Permissions>)> {
     let mut report = SignatureReport::new(found.name.clone(), "PDF");
     let Some(obj) = doc.get(found.sig_ref)? else {
@@ -372,7 +471,7 @@ fn verify_one<S: Source>(
         return Ok((Some(revision), report, locks));
     };
     if sub_filter == "ETSI.RFC3161" {
-        verify_doc_timestamp(doc, &ranges, &contents.bytes, options, &mut report)?;
+        verify_doc_timestamp(doc, &ranges, &contents.bytes, options, &mut report, hashes)?;
         return Ok((Some(revision), report, locks));
     }
     let cms = match parse_signed_data(&contents.bytes) {
@@ -401,10 +500,10 @@ fn verify_one<S: Source>(
     }
     check_algorithms(&cms, options, &mut report);
 
-    let content_digest = hash_ranges(doc, &ranges, cms.digest_algorithm)?;
+    let content_digest = hashes.digest(doc, &ranges, cms.digest_algorithm)?;
     let verified = if sub_filter == "adbe.pkcs7.sha1" {
         // The signed content is the SHA-1 digest of the ranges, encapsulated.
-        let sha1 = hash_ranges(doc, &ranges, crate::DigestAlgorithm::Sha1)?;
+        let sha1 = hashes.digest(doc, &ranges, crate::DigestAlgorithm::Sha1)?;
         if cms.content.as_deref() != Some(sha1.as_slice()) {
             Err(crate::cms::CmsFailure {
                 sub_indication: SubIndication::HashFailure,
@@ -544,6 +643,7 @@ fn verify_doc_timestamp<S: Source>(
     contents: &[u8],
     options: &VerifyOptions,
     report: &mut SignatureReport,
+    hashes: &mut PrefixHashes,
 ) -> Result<()> {
     let token = match TimestampToken::parse(contents) {
         Ok(t) => t,
@@ -556,7 +656,7 @@ fn verify_doc_timestamp<S: Source>(
             return Ok(());
         }
     };
-    let digest = hash_ranges(doc, ranges, token.imprint_algorithm)?;
+    let digest = hashes.digest(doc, ranges, token.imprint_algorithm)?;
     if let Some(tsa) = token.tsa_certificate() {
         report.signer = Some(tsa.to_signer_report());
     }
@@ -664,30 +764,68 @@ fn check_byte_range<S: Source>(
     Ok(v)
 }
 
-/// Hashes the two byte ranges in chunks straight from the source.
-fn hash_ranges<S: Source>(
-    doc: &Document<S>,
-    ranges: &[u64; 4],
-    alg: crate::DigestAlgorithm,
-) -> Result<Vec<u8>> {
-    const CHUNK: usize = 1 << 20;
-    let mut hasher = alg.hasher();
-    // A buffer the size of the larger range, up to the chunk: most signed PDFs are far
-    // smaller than a chunk, and zeroing a megabyte per signature costs more than hashing
-    // them (and crowds the cache of a core that verifies files in parallel with another).
-    let longest = usize::try_from(ranges[1].max(ranges[3])).unwrap_or(CHUNK);
-    let mut buf = vec![0u8; CHUNK.min(longest)];
-    for (start, len) in [(ranges[0], ranges[1]), (ranges[2], ranges[3])] {
-        let mut pos = start;
-        let end = start + len;
-        while pos < end {
-            let n = buf
-                .len()
-                .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
-            doc.source().read_exact_at(pos, &mut buf[..n])?;
-            hasher.update(&buf[..n]);
-            pos += n as u64;
-        }
+/// Digests of checked byte ranges (`[0, a)` and `[b, b + n)`), sharing one running hash of
+/// the file's start per algorithm.
+///
+/// The first range of every signature starts at 0, and sequential signatures sign ever longer
+/// prefixes of the file: hashing each from the start costs the square of the number of
+/// signatures. Instead the running hash is carried forward to each signature's gap, copied,
+/// and the copy finishes with the signature's second range. A request behind the running hash
+/// (signatures found out of file order) starts a fresh one: slower, never wrong.
+#[derive(Default)]
+struct PrefixHashes {
+    running: Vec<(crate::DigestAlgorithm, crate::crypto::Hasher, u64)>,
+}
+
+impl PrefixHashes {
+    fn digest<S: Source>(
+        &mut self,
+        doc: &Document<S>,
+        ranges: &[u64; 4],
+        alg: crate::DigestAlgorithm,
+    ) -> Result<Vec<u8>> {
+        let gap = ranges[1];
+        let (_, mut running, pos) = match self
+            .running
+            .iter()
+            .position(|(a, _, pos)| *a == alg && *pos <= gap)
+        {
+            Some(i) => self.running.swap_remove(i),
+            None => {
+                self.running.retain(|(a, _, _)| *a != alg);
+                (alg, alg.hasher(), 0)
+            }
+        };
+        hash_span(doc, &mut running, pos, gap)?;
+        let mut hasher = running.clone();
+        self.running.push((alg, running, gap));
+        let end = ranges[2].saturating_add(ranges[3]);
+        hash_span(doc, &mut hasher, ranges[2], end)?;
+        Ok(hasher.finish())
     }
-    Ok(hasher.finish())
+}
+
+/// Feeds bytes `start..end` of the source to `hasher` in chunks.
+fn hash_span<S: Source>(
+    doc: &Document<S>,
+    hasher: &mut crate::crypto::Hasher,
+    start: u64,
+    end: u64,
+) -> Result<()> {
+    const CHUNK: usize = 1 << 20;
+    // A buffer the size of the span, up to the chunk: most signed PDFs are far smaller than a
+    // chunk, and zeroing a megabyte per signature costs more than hashing them (and crowds
+    // the cache of a core that verifies files in parallel with another).
+    let longest = usize::try_from(end.saturating_sub(start)).unwrap_or(CHUNK);
+    let mut buf = vec![0u8; CHUNK.min(longest)];
+    let mut pos = start;
+    while pos < end {
+        let n = buf
+            .len()
+            .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+        doc.source().read_exact_at(pos, &mut buf[..n])?;
+        hasher.update(&buf[..n]);
+        pos += n as u64;
+    }
+    Ok(())
 }

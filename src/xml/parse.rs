@@ -153,6 +153,27 @@ impl<'input> XmlDocument<'input> {
     /// DTD or a non-UTF-8 encoding declaration, [`Error::LimitExceeded`] when a limit is
     /// exceeded, and [`Error::Malformed`] when the text is not well-formed namespace-aware XML.
     pub fn parse(text: &'input str, limits: &Limits, id_attrs: &IdAttributes) -> Result<Self> {
+        Self::parse_with(text, limits, id_attrs, false)
+    }
+
+    /// Parses text that [`decode_utf16`] decoded from a UTF-16 document: as
+    /// [`XmlDocument::parse`], except that the encoding declaration, when there is one, must
+    /// name UTF-16 (the encoding the bytes were in), and a declaration of any other encoding is
+    /// refused as contradicting the bytes.
+    pub fn parse_decoded_utf16(
+        text: &'input str,
+        limits: &Limits,
+        id_attrs: &IdAttributes,
+    ) -> Result<Self> {
+        Self::parse_with(text, limits, id_attrs, true)
+    }
+
+    fn parse_with(
+        text: &'input str,
+        limits: &Limits,
+        id_attrs: &IdAttributes,
+        from_utf16: bool,
+    ) -> Result<Self> {
         let (text, text_offset) = match text.strip_prefix('\u{feff}') {
             Some(rest) => (rest, '\u{feff}'.len_utf8()),
             None => (text, 0),
@@ -163,7 +184,7 @@ impl<'input> XmlDocument<'input> {
                 limit: limits.max_document_bytes,
             });
         }
-        check_declared_encoding(text)?;
+        check_declared_encoding(text, from_utf16)?;
         prescan(text, limits)?;
 
         let options = ParsingOptions {
@@ -184,7 +205,9 @@ impl<'input> XmlDocument<'input> {
     }
 
     /// Parses raw bytes: they must be UTF-8 (a UTF-8 byte order mark is stripped). UTF-16
-    /// input is [`Error::Unsupported`]; invalid UTF-8 is [`Error::Malformed`].
+    /// input is [`Error::Unsupported`] here, since the tree borrows the bytes: decode it with
+    /// [`decode_utf16`] and parse the text with [`XmlDocument::parse_decoded_utf16`].
+    /// Invalid UTF-8 is [`Error::Malformed`].
     pub fn from_bytes(
         bytes: &'input [u8],
         limits: &Limits,
@@ -353,11 +376,81 @@ fn dtd_refused() -> Error {
     )
 }
 
+/// The byte order of a UTF-16 XML document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Utf16 {
+    /// Little-endian (what .NET and Windows tools write).
+    Le,
+    /// Big-endian.
+    Be,
+}
+
+/// Whether `bytes` start like a UTF-16 XML document (XML 1.0 Appendix F): a UTF-16 byte order
+/// mark, or `<?` (the start of a declaration) encoded in UTF-16 without one.
+pub fn utf16_of(bytes: &[u8]) -> Option<Utf16> {
+    match bytes {
+        [0xFF, 0xFE, ..] | [b'<', 0, b'?', 0, ..] => Some(Utf16::Le),
+        [0xFE, 0xFF, ..] | [0, b'<', 0, b'?', ..] => Some(Utf16::Be),
+        _ => None,
+    }
+}
+
+/// Decodes a UTF-16 XML document into UTF-8 text for [`XmlDocument::parse_decoded_utf16`];
+/// `None` when the bytes are not UTF-16 (see [`utf16_of`]). The byte order mark is dropped.
+///
+/// Signatures survive this: canonical XML is always UTF-8 (C14N 1.0 §2.1 converts the
+/// document to UCS first and writes UTF-8), so every digest is computed over the same bytes
+/// whatever encoding the document was stored in. An odd number of bytes or an unpaired
+/// surrogate is [`Error::Malformed`]; the size limit applies before anything is allocated.
+pub fn decode_utf16(bytes: &[u8], limits: &Limits) -> Result<Option<String>> {
+    let Some(order) = utf16_of(bytes) else {
+        return Ok(None);
+    };
+    if bytes.len() as u64 > limits.max_document_bytes {
+        return Err(Error::LimitExceeded {
+            what: "XML document size in bytes",
+            limit: limits.max_document_bytes,
+        });
+    }
+    if !bytes.len().is_multiple_of(2) {
+        return Err(Error::malformed(
+            Format::Xml,
+            "UTF-16 document with an odd number of bytes",
+        ));
+    }
+    let units = bytes.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        match order {
+            Utf16::Le => u16::from_le_bytes(pair),
+            Utf16::Be => u16::from_be_bytes(pair),
+        }
+    });
+    // Each UTF-16 unit becomes at most three UTF-8 bytes.
+    let mut text = String::with_capacity(bytes.len().saturating_mul(3) / 2);
+    for (i, c) in char::decode_utf16(units).enumerate() {
+        match c {
+            Ok('\u{feff}') if i == 0 => {}
+            Ok(c) => text.push(c),
+            Err(e) => {
+                return Err(Error::malformed(
+                    Format::Xml,
+                    format!(
+                        "UTF-16 document with an unpaired surrogate {:#06x} (character {})",
+                        e.unpaired_surrogate(),
+                        i + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Some(text))
+}
+
 /// Refuses an XML declaration that names an encoding other than UTF-8. The text is already
 /// a Rust string, so it *is* UTF-8; a document claiming another encoding would have been
 /// decoded wrongly by whoever produced the string, or means the producer and kyso disagree on
 /// what the signed bytes are.
-fn check_declared_encoding(text: &str) -> Result<()> {
+fn check_declared_encoding(text: &str, from_utf16: bool) -> Result<()> {
     let Some(rest) = text.strip_prefix("<?xml") else {
         return Ok(());
     };
@@ -386,6 +479,15 @@ fn check_declared_encoding(text: &str) -> Result<()> {
     };
     let value = &value_and_rest[..close];
     let lower = value.to_ascii_lowercase();
+    if from_utf16 {
+        return match lower.as_str() {
+            "utf-16" | "utf-16le" | "utf-16be" => Ok(()),
+            _ => Err(Error::malformed(
+                Format::Xml,
+                format!("the document is UTF-16 but declares the encoding {value:?}"),
+            )),
+        };
+    }
     match lower.as_str() {
         "utf-8" | "utf8" => Ok(()),
         "us-ascii" | "ascii" if text.is_ascii() => Ok(()),

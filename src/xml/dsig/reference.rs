@@ -34,6 +34,8 @@ pub(crate) struct ParsedReference<'a, 'i> {
     pub target: Option<Target<'a, 'i>>,
     /// Whether the digest matched.
     pub digest_ok: bool,
+    /// Whether its transforms include enveloped-signature.
+    pub enveloped: bool,
 }
 
 /// What a same-document reference names.

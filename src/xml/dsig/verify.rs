@@ -97,17 +97,20 @@ pub fn verify_xml(
         ));
     }
     let limits = &options.policy.limits;
-    let doc = match XmlDocument::from_bytes(bytes, limits, &xml_options.id_attributes) {
+    // A UTF-16 document (as some .NET tools write) is decoded first; canonical XML is UTF-8
+    // either way, so digests do not depend on the encoding the file was stored in.
+    let parsed = match crate::xml::parse::decode_utf16(bytes, limits) {
+        Ok(Some(text)) => Some(text),
+        Ok(None) => None,
+        Err(e) => return Ok(unreadable(&e)),
+    };
+    let doc = match &parsed {
+        Some(text) => XmlDocument::parse_decoded_utf16(text, limits, &xml_options.id_attributes),
+        None => XmlDocument::from_bytes(bytes, limits, &xml_options.id_attributes),
+    };
+    let doc = match doc {
         Ok(doc) => doc,
-        Err(e) => {
-            let mut r = SignatureReport::new("document", "XML");
-            r.fail(
-                Indication::TotalFailed,
-                SubIndication::FormatFailure,
-                format!("the document cannot be read safely: {e}"),
-            );
-            return Ok(ValidationReport::new(DocumentFormat::Xml, vec![r]));
-        }
+        Err(e) => return Ok(unreadable(&e)),
     };
     let profile = match xml_options.profile {
         ProfileChoice::Auto => einvoice::detect(&doc),
@@ -192,10 +195,22 @@ impl Work {
     }
 }
 
-/// Whether the bytes start (after a byte order mark and whitespace) with markup.
+/// The report on a document that cannot be read safely: failed, with the reason.
+fn unreadable(e: &Error) -> ValidationReport {
+    let mut r = SignatureReport::new("document", "XML");
+    r.fail(
+        Indication::TotalFailed,
+        SubIndication::FormatFailure,
+        format!("the document cannot be read safely: {e}"),
+    );
+    ValidationReport::new(DocumentFormat::Xml, vec![r])
+}
+
+/// Whether the bytes start (after a byte order mark and whitespace) with markup, or are
+/// UTF-16.
 fn looks_like_xml(bytes: &[u8]) -> bool {
-    if bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE]) {
-        return true; // UTF-16: XML, in an encoding kyso refuses (reported, not an Err)
+    if crate::xml::parse::utf16_of(bytes).is_some() {
+        return true; // UTF-16: decoded before parsing
     }
     let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
@@ -315,6 +330,7 @@ fn check_signature<'a, 'i>(
             type_: node.attribute("Type"),
             target: None,
             digest_ok: false,
+            enveloped: false,
         });
     }
     if references.is_empty() {
@@ -327,6 +343,8 @@ fn check_signature<'a, 'i>(
             report.fail(p.indication, p.sub, p.message);
         }
     }
+
+    name_unsigned_content(sig, &references, &mut work.namer, report);
 
     // Signature value over the canonical SignedInfo.
     let value = decode_base64(&text_content(parts.signature_value), "SignatureValue")?;
@@ -453,6 +471,24 @@ fn check_reference<'a, 'i>(
         element: described.clone(),
     });
     work.charge(target.apex(doc).range().len() as u64)?;
+    r.enveloped = transforms
+        .iter()
+        .any(|t| matches!(t, Transform::EnvelopedSignature));
+    // .NET's SignedXml applies enveloped-signature to a copy of the referenced element, so on
+    // an Object inside the Signature it removes nothing; XMLDSig §6.6.4 would remove the whole
+    // Object. Real invoices are signed that way: kyso digests the element whole, as .NET
+    // does, and says so.
+    if r.enveloped
+        && let Target::Element { node, .. } = target
+        && node != sig
+        && node.ancestors().any(|a| a == sig)
+    {
+        report.warnings.push(format!(
+            "nonstandard_transform: reference {shown:?} applies the enveloped-signature \
+             transform to {described}, which lies inside its own Signature; by XMLDSig nothing \
+             would remain to digest, and kyso digests the element whole, as .NET does"
+        ));
+    }
     if let Target::Element { node, .. } = target
         && is_element(node, DSIG_NS, "Manifest")
     {
@@ -474,6 +510,72 @@ fn check_reference<'a, 'i>(
     }
     r.digest_ok = true;
     Ok(())
+}
+
+/// Names the content inside a Signature that no Reference covers: a `ds:Object` (or a part of
+/// one, or an element the schema does not allow there) whose bytes the signature value does
+/// not protect. Such content looks signed to a reader of an enveloping signature and is not;
+/// it is never listed in `signed_references`, and each piece is reported as a warning with its
+/// path. SignedInfo (signed through the signature value), SignatureValue, KeyInfo and XAdES
+/// UnsignedProperties are unsigned by design and not reported.
+fn name_unsigned_content<'a, 'i>(
+    sig: Node<'a, 'i>,
+    references: &[ParsedReference<'a, 'i>],
+    namer: &mut PathNamer,
+    report: &mut SignatureReport,
+) {
+    // Each reference's node-set: its apex, and the Signature when enveloped-signature removes
+    // it (only when the Signature lies inside the apex: see check_reference).
+    let sets: Vec<(Option<Node<'a, 'i>>, bool)> = references
+        .iter()
+        .filter_map(|r| {
+            let apex = match r.target? {
+                Target::Document { .. } => None,
+                Target::Element { node, .. } => Some(node),
+            };
+            let removes_sig =
+                r.enveloped && apex.is_none_or(|a| a == sig || sig.ancestors().any(|x| x == a));
+            Some((apex, removes_sig))
+        })
+        .collect();
+    let inside_sig = |n: Node<'a, 'i>| n.ancestors().any(|a| a == sig);
+    let within = |n: Node<'a, 'i>, top: Node<'a, 'i>| n.ancestors().any(|a| a == top);
+    // Whether the node-sets contain `n`, and whether they contain anything under `n`.
+    let covered = |n: Node<'a, 'i>| {
+        sets.iter().any(|(apex, removes_sig)| {
+            apex.is_none_or(|a| within(n, a)) && !(*removes_sig && inside_sig(n))
+        })
+    };
+    let touches = |n: Node<'a, 'i>| {
+        sets.iter().any(|(apex, removes_sig)| match apex {
+            Some(a) => within(*a, n) && !(*removes_sig && inside_sig(*a)),
+            None => false,
+        })
+    };
+    let mut stack: Vec<Node<'a, 'i>> = element_children(sig)
+        .filter(|c| {
+            !(is_element(*c, DSIG_NS, "SignedInfo")
+                || is_element(*c, DSIG_NS, "SignatureValue")
+                || is_element(*c, DSIG_NS, "KeyInfo"))
+        })
+        .collect();
+    stack.reverse();
+    while let Some(n) = stack.pop() {
+        if covered(n) || is_element(n, xades::XADES_NS, "UnsignedProperties") {
+            continue;
+        }
+        if touches(n) {
+            let mut kids: Vec<Node<'a, 'i>> = element_children(n).collect();
+            kids.reverse();
+            stack.extend(kids);
+            continue;
+        }
+        report.warnings.push(format!(
+            "unsigned_content: {} is inside the signature but no reference covers it; it was \
+             not signed",
+            namer.path(n)
+        ));
+    }
 }
 
 /// Finds the certificate whose key verifies the signature value, recording failures.
