@@ -4,7 +4,7 @@
 //! A fetched certificate is only material for building a path: it is trusted only when it
 //! chains to an anchor like any other.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -74,8 +74,8 @@ pub(crate) struct FetchedIssuers {
 }
 
 /// Follows AIA caIssuers addresses up from `leaf` while no known certificate is named as the
-/// issuer: at most `limits.max_issuer_fetches` fetches, each address once, the path no longer
-/// than `limits.max_chain_length`. `known` are the certificates already at hand (document and
+/// issuer: at most `limits.max_issuer_fetches` fetches (an address asked again is answered by
+/// the cache), the path no longer than `limits.max_chain_length`. `known` are the certificates already at hand (document and
 /// caller); the trust store's anchors and built-in CAs count too.
 ///
 /// `get` performs one HTTP GET (the real client, or a test's).
@@ -91,7 +91,6 @@ pub(crate) fn fetch_missing_issuers(
     let mut limits = HttpLimits::from(&policy.limits);
     limits.max_body = limits.max_body.min(MAX_ISSUER_ANSWER_BYTES);
     let mut budget = policy.limits.max_issuer_fetches;
-    let mut tried = HashSet::new();
     let mut current = leaf.clone();
     for _ in 0..policy.limits.max_chain_length {
         if trust.is_trusted(&current) {
@@ -117,9 +116,6 @@ pub(crate) fn fetch_missing_issuers(
         }
         let mut found = None;
         for url in current.ca_issuer_urls() {
-            if !tried.insert(url.clone()) {
-                continue;
-            }
             if budget == 0 {
                 out.warnings.push(format!(
                     "issuer_fetch_failed: {url}: more than {} issuer fetches for one path",

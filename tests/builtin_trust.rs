@@ -192,6 +192,20 @@ fn an_intermediate_in_a_built_in_bundle_completes_the_path_with_no_set_up() {
 }
 
 #[test]
+fn a_root_the_document_carries_is_trusted_as_built_in_only_while_the_roots_are_on() {
+    // leader.p12 embeds its whole chain, root included: the copy from the document is the
+    // built-in root's bytes, so it is an anchor, and the switch turns that off too.
+    let set = || Arc::new(BuiltinSet::from_der(&der("pki/root.der"), b"", b"").expect("set"));
+    let pdf = pdfutil::sign_with(&read_fixture("docs/simple.pdf"), "leader");
+    let s = verify(&pdf, &options(TrustStore::with_builtin(set()), false));
+    assert_eq!(s.indication, Indication::TotalPassed, "{s:?}");
+    assert_eq!(s.chain_sources[2], CertificateSource::Document);
+    let mut roots_off = TrustStore::with_builtin(set());
+    roots_off.set_pinned_roots(false);
+    assert_no_chain(&verify(&pdf, &options(roots_off, false)));
+}
+
+#[test]
 fn a_path_to_a_legacy_root_warns_and_a_strict_policy_refuses_it() {
     let set = || {
         Arc::new(BuiltinSet::from_der(b"", &der("pki/root.der"), &der("aia/ca.der")).expect("set"))
@@ -437,6 +451,10 @@ fn the_bundle_script_refuses_a_certificate_without_a_built_in_root() {
     let refusal = bundle_intermediates(&[("gov-ca".into(), cert("gov-ca"))], BuiltinSet::vietnam())
         .expect_err("refused");
     assert_eq!(refusal.name, "gov-ca");
+    assert!(
+        refusal.reason.contains("does not chain to a built-in root"),
+        "{refusal}"
+    );
 }
 
 #[test]

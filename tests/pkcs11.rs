@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use common::peers::{kyso_verifies, text, xmlsec_verifies};
 use common::*;
 use pdfutil::{have_pyhanko, pyhanko_validate};
 
@@ -193,56 +194,6 @@ impl Hsm {
             .output()
             .expect("run kyso")
     }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// kyso's own verdict, trusting the test root, at a time inside every fixture's validity.
-fn kyso_verifies(file: &Path) {
-    let out = kyso_cli()
-        .args([
-            "verify",
-            "--json",
-            "--revocation",
-            "off",
-            "--at",
-            "2026-01-02T00:00:00Z",
-        ])
-        .arg("--trust")
-        .arg(fixture("pki/root.pem"))
-        .arg(file)
-        .output()
-        .expect("verify");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
-    assert_eq!(report["indication"], "TOTAL_PASSED", "{}", text(&out));
-}
-
-fn xmlsec_verifies(file: &Path) {
-    let out = Command::new("xmlsec1")
-        .arg("--verify")
-        .arg("--trusted-pem")
-        .arg(fixture("pki/root.pem"))
-        .arg("--untrusted-pem")
-        .arg(fixture("pki/business-ca.pem"))
-        .arg("--untrusted-pem")
-        .arg(fixture("pki/gov-ca.pem"))
-        .args(["--verification-gmt-time", "2026-01-02+00:00:00"])
-        .args(["--enabled-key-data", "x509", "--id-attr:Id", "DLHDon"])
-        .arg(file)
-        .output()
-        .expect("xmlsec1");
-    assert!(
-        out.status.success(),
-        "xmlsec1 refused {}: {}",
-        file.display(),
-        text(&out)
-    );
 }
 
 #[test]

@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
+use common::peers::{kyso_verifies, text, xmlsec_verifies};
 use common::*;
 use kyso::crypto::{KeyFileSigner, SignatureAlgorithm, SignatureScheme, Signer};
 use kyso::remote::csc::CscSigner;
@@ -25,14 +26,6 @@ use kyso::{Error, StateError};
 use pdfutil::{have_pyhanko, pyhanko_validate};
 
 const AT: &str = "2026-01-01T00:00:00Z";
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn pki(name: &str) -> PathBuf {
     fixture(&format!("pki/{name}"))
@@ -60,51 +53,6 @@ fn pkeyutl(key: &Path, hash: &[u8], digest: Option<&str>) -> Vec<u8> {
     let out = child.wait_with_output().expect("openssl");
     assert!(out.status.success(), "openssl pkeyutl failed");
     out.stdout
-}
-
-fn kyso_verifies(file: &Path) {
-    let out = kyso_cli()
-        .args([
-            "verify",
-            "--json",
-            "--revocation",
-            "off",
-            "--at",
-            "2026-01-02T00:00:00Z",
-        ])
-        .arg("--trust")
-        .arg(pki("root.pem"))
-        .arg("--cert")
-        .arg(pki("gov-ca.pem"))
-        .arg("--cert")
-        .arg(pki("business-ca.pem"))
-        .arg(file)
-        .output()
-        .expect("verify");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
-    assert_eq!(report["indication"], "TOTAL_PASSED", "{}", text(&out));
-}
-
-fn xmlsec_verifies(file: &Path) {
-    let out = Command::new("xmlsec1")
-        .arg("--verify")
-        .arg("--trusted-pem")
-        .arg(pki("root.pem"))
-        .arg("--untrusted-pem")
-        .arg(pki("business-ca.pem"))
-        .arg("--untrusted-pem")
-        .arg(pki("gov-ca.pem"))
-        .args(["--verification-gmt-time", "2026-01-02+00:00:00"])
-        .args(["--enabled-key-data", "x509", "--id-attr:Id", "DLHDon"])
-        .arg(file)
-        .output()
-        .expect("xmlsec1");
-    assert!(
-        out.status.success(),
-        "xmlsec1 refused {}: {}",
-        file.display(),
-        text(&out)
-    );
 }
 
 /// `kyso prepare FORMAT IN --cert … --state STATE --json` and its printed hash.

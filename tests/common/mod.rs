@@ -1,6 +1,7 @@
 //! Shared helpers for kyso's integration tests.
 #![allow(dead_code)]
 
+pub mod peers;
 pub mod rng;
 
 use std::path::{Path, PathBuf};
