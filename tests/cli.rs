@@ -283,3 +283,29 @@ fn shell_completions_are_generated() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("verify"));
 }
+
+/// build.rs links the CLI's unwinder statically where the C compiler has libgcc_eh.a: loading
+/// the shared libgcc_s cost a one-page verify about a tenth of its time. The binary must then
+/// name no libgcc_s among the libraries it needs, and still run.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn cli_needs_no_shared_unwinder() {
+    let probe = std::process::Command::new("cc")
+        .arg("-print-file-name=libgcc_eh.a")
+        .output();
+    let found = probe.ok().and_then(|o| String::from_utf8(o.stdout).ok());
+    if !found.is_some_and(|p| std::path::Path::new(p.trim()).is_absolute()) {
+        eprintln!("note: the C compiler has no libgcc_eh.a; the CLI links libgcc_s; skipping");
+        return;
+    }
+    let cli = kyso_cli();
+    let binary = std::fs::read(cli.get_program()).expect("read the CLI binary");
+    assert!(
+        !binary
+            .windows(b"libgcc_s.so".len())
+            .any(|w| w == b"libgcc_s.so"),
+        "the CLI still names libgcc_s"
+    );
+    let out = kyso_cli().arg("--version").output().expect("run kyso");
+    assert!(out.status.success());
+}
